@@ -1,0 +1,241 @@
+/* ferry: helpers shared by every stage, and the source model that
+ * flows from inputs/ through guestfix/ and convert/ to outputs/.
+ *
+ * Conventions: functions return -1 or NULL on failure after reporting
+ * through error(); only main() exits.  Strings returned by functions
+ * marked "(owned)" must be freed by the caller.
+ */
+
+#ifndef FERRY_COMMON_H
+#define FERRY_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+/* ---------------------------------------------------------------- */
+/* Cleanup attributes. */
+
+extern void cleanup_free (void *ptr);
+extern void cleanup_fclose (void *ptr);
+extern void cleanup_string_list (void *ptr);
+extern void cleanup_close (void *ptr);
+#define CLEANUP_FREE __attribute__ ((cleanup (cleanup_free)))
+#define CLEANUP_FCLOSE __attribute__ ((cleanup (cleanup_fclose)))
+#define CLEANUP_STRING_LIST __attribute__ ((cleanup (cleanup_string_list)))
+#define CLEANUP_CLOSE __attribute__ ((cleanup (cleanup_close)))
+
+/* ---------------------------------------------------------------- */
+/* Messages (common/log.c).
+ *
+ * error() prints "ferry: MESSAGE" on stderr and remembers the message
+ * so that machine-readable mode can put it in the result.  Messages are
+ * lowercase, the operation first and the subject quoted.  debug()
+ * prints only with -v.  info() prints one line for the user unless
+ * --quiet or machine-readable mode is on (then it becomes a JSON "info"
+ * event).
+ */
+struct log_settings {
+  int verbose;                  /* -v */
+  bool quiet;                   /* -q */
+  bool machine_readable;        /* --machine-readable: JSON lines on stdout */
+};
+extern void log_configure (const struct log_settings *s);
+extern const struct log_settings *log_get (void);
+extern void error (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
+extern void debug (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
+extern void info (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
+extern void warning (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
+/* The last error message, or NULL.  Not owned by the caller. */
+extern const char *last_error (void);
+
+/* ---------------------------------------------------------------- */
+/* Interruption (SIGINT, SIGTERM), checked by long running loops. */
+extern void signals_install (void);
+extern bool interrupted (void);
+
+/* ---------------------------------------------------------------- */
+/* A growable string. */
+struct sbuf {
+  char *s;
+  size_t len, cap;
+};
+#define SBUF_INIT { NULL, 0, 0 }
+extern int sbuf_add (struct sbuf *b, const char *s, size_t n);
+extern int sbuf_puts (struct sbuf *b, const char *s);
+extern int sbuf_printf (struct sbuf *b, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+/* Return the string (owned) and reset b; never NULL on success. */
+extern char *sbuf_take (struct sbuf *b);
+extern void sbuf_free (struct sbuf *b);
+
+/* ---------------------------------------------------------------- */
+/* Small JSON writer (common/json.c), used for inspect output, change
+ * reports and machine-readable events.  Commas are tracked for you.
+ */
+struct json {
+  struct sbuf buf;
+  int depth;
+  bool need_comma[32];
+  bool pretty;
+};
+extern void json_init (struct json *j, bool pretty);
+extern void json_begin_object (struct json *j, const char *key);
+extern void json_end_object (struct json *j);
+extern void json_begin_array (struct json *j, const char *key);
+extern void json_end_array (struct json *j);
+extern void json_string (struct json *j, const char *key, const char *v);
+extern void json_int (struct json *j, const char *key, int64_t v);
+extern void json_bool (struct json *j, const char *key, bool v);
+extern void json_null (struct json *j, const char *key);
+/* Return the document (owned) or NULL if out of memory. */
+extern char *json_take (struct json *j);
+/* Escape s as a JSON string literal body into b. */
+extern int json_escape (struct sbuf *b, const char *s);
+
+/* ---------------------------------------------------------------- */
+/* Child processes (common/command.c).  Always an argv vector. */
+
+/* Run argv[0] (searched in PATH), wait for it.  If out/err are not
+ * NULL, capture stdout/stderr into them (owned).  Returns the exit
+ * status (0..255), or -1 if it could not be run or was killed by a
+ * signal (error() has then been called).
+ */
+extern int run_command (const char *const *argv, char **out, char **err);
+
+/* Format argv for debug messages (owned). */
+extern char *argv_to_string (const char *const *argv);
+
+/* ---------------------------------------------------------------- */
+/* Files and the private temporary directory (common/util.c). */
+
+/* Create the private temp dir (mode 0700) under $TMPDIR or /var/tmp,
+ * registering it for removal by tmpdir_cleanup().  Returns its path
+ * (not owned).
+ */
+extern const char *tmpdir_create (void);
+/* Remove the temp dir and everything in it.  Safe to call twice. */
+extern void tmpdir_cleanup (void);
+
+/* SHA-256 of a file as 64 hex chars into out[65]. */
+extern int sha256_file (const char *path, char out[65]);
+/* SHA-256 of a buffer. */
+extern void sha256_buf (const void *buf, size_t len, char out[65]);
+/* Read up to len bytes at offset; returns bytes read or -1. */
+extern ssize_t read_at (const char *path, void *buf, size_t len, off_t offset);
+/* Directory part of path (owned), resolved to an absolute path. */
+extern char *dir_of (const char *path);
+/* Is the canonical form of 'path' inside directory 'dir'? 1/0/-1. */
+extern int path_is_within (const char *path, const char *dir);
+/* Write data to path atomically (temp file + rename). */
+extern int write_file_atomic (const char *path, const char *data, size_t len);
+/* Append a copy of s to a NULL terminated list (*list may be NULL). */
+extern int string_list_push (char ***list, const char *s);
+extern void free_string_list (char **list);
+extern size_t string_list_len (char *const *list);
+/* Human readable size, e.g. "3.0 GiB", into buf. */
+extern const char *human_size (uint64_t bytes, char buf[32]);
+/* Monotonic seconds. */
+extern double now_seconds (void);
+
+/* ---------------------------------------------------------------- */
+/* NBD servers (common/nbdserver.c).  We run qemu-nbd; we never serve
+ * NBD ourselves.
+ */
+struct nbd_server {
+  pid_t pid;
+  char *socket;                 /* unix socket path (owned) */
+  char *uri;                    /* nbd+unix:///?socket=... (owned) */
+};
+
+/* Start "qemu-nbd" for 'file' with the explicit 'format' ("raw",
+ * "qcow2", "vmdk", "vpc", "vhdx", or NULL with image_opts) on a unix
+ * socket in the temp dir.  readonly: open read-only.  The server stays
+ * up across client connections until nbd_server_stop().  When
+ * image_opts is not NULL it is a qemu --image-opts string and 'file'
+ * and 'format' are ignored.
+ */
+extern int nbd_server_start (struct nbd_server *srv, const char *tag,
+                             const char *file, const char *format,
+                             const char *image_opts, bool readonly,
+                             const char *const *extra_args);
+/* Size in bytes of the export at uri (connects and disconnects). */
+extern int nbd_uri_size (const char *uri, uint64_t *size);
+/* Stop the server (SIGTERM, wait) and free its fields.  Idempotent. */
+extern int nbd_server_stop (struct nbd_server *srv);
+
+/* ---------------------------------------------------------------- */
+/* Module options: "-io key[=value]" and "-oo key[=value]". */
+
+struct optdesc {
+  const char *key;
+  const char *value;            /* placeholder like "BYTES", or NULL for a flag */
+  const char *help;
+};
+
+struct kv {
+  char *key;
+  char *value;                  /* NULL for a bare flag */
+};
+struct kvlist {
+  struct kv *items;
+  size_t len;
+};
+
+/* Add "key=value" or "key" to the list (copying). */
+extern int kvlist_add (struct kvlist *l, const char *arg);
+extern void kvlist_free (struct kvlist *l);
+/* Check every key is in descs; error() naming the module otherwise. */
+extern int kvlist_check (const struct kvlist *l, const struct optdesc *descs,
+                         const char *what);
+/* Last value for key, or NULL.  *present set if the key was given. */
+extern const char *kvlist_get (const struct kvlist *l, const char *key,
+                               bool *present);
+/* Print the keys of a module, for "-io ?" and "-oo ?". */
+extern void optdesc_print (FILE *fp, const struct optdesc *descs,
+                           const char *what);
+/* Parse sizes like "2G", "512M", "1073741824". */
+extern int parse_size (const char *s, uint64_t *out);
+
+/* ---------------------------------------------------------------- */
+/* The source VM model. */
+
+enum firmware { FIRMWARE_UNKNOWN = 0, FIRMWARE_BIOS, FIRMWARE_UEFI };
+extern const char *firmware_name (enum firmware f);
+
+struct source_disk {
+  char *path;                   /* absolute path of the source file (owned) */
+  char *format;                 /* "raw", "qcow2", "vmdk", "vpc", "vhdx" (owned) */
+  char *subformat;              /* e.g. "streamOptimized", "dynamic" or NULL */
+  uint64_t virtual_size;        /* bytes, known after exposure */
+  uint64_t file_size;           /* bytes of the source file(s) */
+  char *uri;                    /* read-only NBD URI of the source (owned) */
+  char *overlay;                /* qcow2 overlay path in the temp dir (owned) */
+};
+
+struct source_nic {
+  char *mac;                    /* lowercase aa:bb:.. or NULL (owned) */
+  char *network;                /* network name or NULL (owned) */
+};
+
+struct source {
+  char *name;                   /* VM name (owned) */
+  unsigned vcpus;               /* 0 = unknown */
+  uint64_t memory;              /* bytes, 0 = unknown */
+  enum firmware firmware;
+  struct source_disk *disks;
+  size_t nr_disks;
+  struct source_nic *nics;
+  size_t nr_nics;
+};
+
+extern void source_free (struct source *s);
+
+#endif /* FERRY_COMMON_H */

@@ -1,0 +1,310 @@
+/* ferry: files, paths, hashes and the private temp dir. */
+
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "common.h"
+
+void cleanup_free (void *ptr) { free (*(void **) ptr); }
+void cleanup_fclose (void *ptr) { FILE *f = *(FILE **) ptr; if (f) fclose (f); }
+void cleanup_string_list (void *ptr) { free_string_list (*(char ***) ptr); }
+void cleanup_close (void *ptr) { int fd = *(int *) ptr; if (fd >= 0) close (fd); }
+
+void
+free_string_list (char **list)
+{
+  if (list == NULL)
+    return;
+  for (size_t i = 0; list[i]; i++)
+    free (list[i]);
+  free (list);
+}
+
+int
+string_list_push (char ***list, const char *s)
+{
+  size_t n = string_list_len (*list);
+  char **l = realloc (*list, (n + 2) * sizeof *l);
+
+  if (l == NULL)
+    return -1;
+  *list = l;
+  l[n] = strdup (s);
+  l[n + 1] = NULL;
+  return l[n] ? 0 : -1;
+}
+
+size_t
+string_list_len (char *const *list)
+{
+  size_t n = 0;
+  while (list && list[n])
+    n++;
+  return n;
+}
+
+/* The temp dir is process-wide state: the one thing every stage shares
+ * and that must vanish on every exit path.
+ */
+static char tmpdir_path[PATH_MAX];
+
+const char *
+tmpdir_create (void)
+{
+  const char *base = getenv ("TMPDIR");
+
+  if (tmpdir_path[0])
+    return tmpdir_path;
+  /* Overlays can grow to gigabytes; /var/tmp is on disk, /tmp may be
+   * a small tmpfs.
+   */
+  if (base == NULL || *base == '\0')
+    base = "/var/tmp";
+  snprintf (tmpdir_path, sizeof tmpdir_path, "%s/ferry.XXXXXX", base);
+  if (mkdtemp (tmpdir_path) == NULL) {
+    error ("create temporary directory in \"%s\": %m", base);
+    tmpdir_path[0] = '\0';
+    return NULL;
+  }
+  debug ("temp dir: %s", tmpdir_path);
+  return tmpdir_path;
+}
+
+static int
+rm_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  if (flag == FTW_DP)
+    rmdir (path);
+  else
+    unlink (path);
+  return 0;
+}
+
+void
+tmpdir_cleanup (void)
+{
+  if (tmpdir_path[0] == '\0')
+    return;
+  nftw (tmpdir_path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  tmpdir_path[0] = '\0';
+}
+
+static void
+hex (const unsigned char *md, unsigned len, char *out)
+{
+  static const char digits[] = "0123456789abcdef";
+  for (unsigned i = 0; i < len; i++) {
+    out[2*i] = digits[md[i] >> 4];
+    out[2*i+1] = digits[md[i] & 15];
+  }
+  out[2*len] = '\0';
+}
+
+void
+sha256_buf (const void *buf, size_t len, char out[65])
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned mdlen = 0;
+
+  EVP_Digest (buf, len, md, &mdlen, EVP_sha256 (), NULL);
+  hex (md, mdlen, out);
+}
+
+int
+sha256_file (const char *path, char out[65])
+{
+  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
+  EVP_MD_CTX *ctx;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned mdlen = 0;
+  static char buf[1 << 20];
+  ssize_t r;
+
+  if (fd == -1) {
+    error ("open \"%s\": %m", path);
+    return -1;
+  }
+  ctx = EVP_MD_CTX_new ();
+  if (ctx == NULL || !EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)) {
+    error ("sha256: cannot initialise digest");
+    EVP_MD_CTX_free (ctx);
+    return -1;
+  }
+  while ((r = read (fd, buf, sizeof buf)) > 0)
+    EVP_DigestUpdate (ctx, buf, r);
+  if (r == -1) {
+    error ("read \"%s\": %m", path);
+    EVP_MD_CTX_free (ctx);
+    return -1;
+  }
+  EVP_DigestFinal_ex (ctx, md, &mdlen);
+  EVP_MD_CTX_free (ctx);
+  hex (md, mdlen, out);
+  return 0;
+}
+
+ssize_t
+read_at (const char *path, void *buf, size_t len, off_t offset)
+{
+  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
+  size_t done = 0;
+
+  if (fd == -1)
+    return -1;
+  while (done < len) {
+    ssize_t r = pread (fd, (char *) buf + done, len - done, offset + done);
+    if (r == -1) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    if (r == 0)
+      break;
+    done += r;
+  }
+  return done;
+}
+
+char *
+dir_of (const char *path)
+{
+  char *copy = strdup (path), *slash, *real;
+
+  if (copy == NULL)
+    return NULL;
+  slash = strrchr (copy, '/');
+  if (slash == NULL) {
+    free (copy);
+    return realpath (".", NULL);
+  }
+  if (slash == copy)
+    slash[1] = '\0';
+  else
+    *slash = '\0';
+  real = realpath (copy, NULL);
+  free (copy);
+  return real;
+}
+
+int
+path_is_within (const char *path, const char *dir)
+{
+  CLEANUP_FREE char *rp = realpath (path, NULL);
+  CLEANUP_FREE char *rd = realpath (dir, NULL);
+  size_t n;
+
+  if (rp == NULL || rd == NULL)
+    return -1;
+  n = strlen (rd);
+  if (strcmp (rd, "/") == 0)
+    return 1;
+  return strncmp (rp, rd, n) == 0 && (rp[n] == '/' || rp[n] == '\0');
+}
+
+int
+write_file_atomic (const char *path, const char *data, size_t len)
+{
+  CLEANUP_FREE char *tmp = NULL;
+  int fd;
+  size_t done = 0;
+
+  if (asprintf (&tmp, "%s.ferry-tmp", path) == -1) {
+    error ("write \"%s\": %m", path);
+    return -1;
+  }
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd == -1) {
+    error ("create \"%s\": %m", tmp);
+    return -1;
+  }
+  while (done < len) {
+    ssize_t r = write (fd, data + done, len - done);
+    if (r == -1) {
+      if (errno == EINTR)
+        continue;
+      error ("write \"%s\": %m", tmp);
+      close (fd);
+      unlink (tmp);
+      return -1;
+    }
+    done += r;
+  }
+  if (fsync (fd) == -1 || close (fd) == -1) {
+    error ("write \"%s\": %m", tmp);
+    unlink (tmp);
+    return -1;
+  }
+  if (rename (tmp, path) == -1) {
+    error ("rename \"%s\": %m", path);
+    unlink (tmp);
+    return -1;
+  }
+  return 0;
+}
+
+const char *
+human_size (uint64_t bytes, char buf[32])
+{
+  static const char *units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB" };
+  double v = bytes;
+  int u = 0;
+
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    u++;
+  }
+  if (u == 0)
+    snprintf (buf, 32, "%llu bytes", (unsigned long long) bytes);
+  else
+    snprintf (buf, 32, "%.1f %s", v, units[u]);
+  return buf;
+}
+
+double
+now_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const char *
+firmware_name (enum firmware f)
+{
+  switch (f) {
+  case FIRMWARE_BIOS: return "bios";
+  case FIRMWARE_UEFI: return "uefi";
+  default: return "unknown";
+  }
+}
+
+void
+source_free (struct source *s)
+{
+  for (size_t i = 0; i < s->nr_disks; i++) {
+    free (s->disks[i].path);
+    free (s->disks[i].format);
+    free (s->disks[i].subformat);
+    free (s->disks[i].uri);
+    free (s->disks[i].overlay);
+  }
+  free (s->disks);
+  for (size_t i = 0; i < s->nr_nics; i++) {
+    free (s->nics[i].mac);
+    free (s->nics[i].network);
+  }
+  free (s->nics);
+  free (s->name);
+  memset (s, 0, sizeof *s);
+}

@@ -1,0 +1,58 @@
+/* ferry: the pipeline, the CLI and the copy engine. */
+
+#ifndef FERRY_CONVERT_H
+#define FERRY_CONVERT_H
+
+#include "common.h"
+#include "inputs.h"
+#include "outputs.h"
+#include "guestfix.h"
+
+/* copy.c */
+struct copy_opts {
+  unsigned workers;             /* parallel requests (0 = default 4) */
+  /* Called from the main thread about 5 times a second. */
+  void (*progress) (void *data, uint64_t done, uint64_t total);
+  void *progress_data;
+};
+
+struct copy_stats {
+  uint64_t virtual_size;
+  uint64_t data_bytes;          /* bytes the allocation map said to copy */
+  uint64_t written_bytes;       /* bytes written (zero blocks skipped) */
+  double seconds;
+};
+
+/* Copy the NBD export at src_uri to dest.  label names the output in
+ * messages.  Returns 0 or -1 after error().
+ */
+extern int copy_disk (const char *src_uri, struct copy_dest *dest,
+                      const char *label, const struct copy_opts *o,
+                      struct copy_stats *st);
+
+/* Everything the command line said. */
+struct convert_opts {
+  const char *input;            /* -i */
+  const char *output;           /* -o */
+  char **files;                 /* positional arguments (not owned) */
+  size_t nr_files;
+  const char *input_format;     /* -if */
+  struct kvlist io, oo;         /* -io, -oo */
+  struct output_args oargs;     /* -os -of -oa -on */
+  const char *target;           /* --target */
+  const char *root;             /* --root */
+  bool dry_run;
+  unsigned workers;
+};
+
+/* pipeline.c: the subcommands.  Return 0 or -1 after error(). */
+extern int run_convert (struct convert_opts *o);
+extern int run_inspect (struct convert_opts *o);
+
+/* progress.c */
+extern void progress_stage (const char *stage, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+extern void progress_copy (void *data, uint64_t done, uint64_t total);
+extern void progress_end (void);
+
+#endif /* FERRY_CONVERT_H */

@@ -1,0 +1,349 @@
+/* ferry: the copy engine.
+ *
+ * The source is an NBD export (the qcow2 overlay served by qemu-nbd).
+ * We first ask it for its allocation map (base:allocation), which is
+ * cheap, so that holes and zero extents -- including the blocks fstrim
+ * released -- are never read.  The data extents are cut into requests
+ * that a few worker threads copy, each with its own connections, so
+ * several requests are in flight on both sides.  A request whose data
+ * turns out to be all zeroes is not written either.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libnbd.h>
+
+#include "convert.h"
+
+#define REQUEST_SIZE (2 * 1024 * 1024)
+#define MAX_WORKERS 8
+
+struct chunk {
+  uint64_t offset;
+  uint32_t length;
+};
+
+struct job {
+  const char *src_uri;
+  struct copy_dest *dest;
+  const char *label;
+  struct chunk *chunks;
+  size_t nr_chunks;
+  atomic_size_t next;           /* next chunk to take */
+  atomic_uint_fast64_t done;    /* bytes of chunks finished */
+  atomic_uint_fast64_t written; /* bytes actually written */
+  atomic_bool failed;
+  pthread_mutex_t err_lock;
+  char err[512];                /* first worker error */
+};
+
+static void job_fail (struct job *j, const char *fs, const char *detail)
+  __attribute__ ((format (printf, 2, 0)));
+
+static void
+job_fail (struct job *j, const char *fs, const char *detail)
+{
+  pthread_mutex_lock (&j->err_lock);
+  if (!j->failed) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    snprintf (j->err, sizeof j->err, fs, j->label, detail);
+#pragma GCC diagnostic pop
+    j->failed = true;
+  }
+  pthread_mutex_unlock (&j->err_lock);
+}
+
+static bool
+is_zero (const char *buf, size_t len)
+{
+  /* Compare the buffer with itself shifted by 16 bytes after checking
+   * the first 16: memcmp is vectorised, a byte loop is not.
+   */
+  if (len < 16)
+    return buf[0] == 0 && memcmp (buf, buf + 1, len - 1) == 0;
+  for (size_t i = 0; i < 16; i++)
+    if (buf[i])
+      return false;
+  return memcmp (buf, buf + 16, len - 16) == 0;
+}
+
+static void *
+worker (void *arg)
+{
+  struct job *j = arg;
+  struct nbd_handle *src = nbd_create ();
+  struct nbd_handle *dst = NULL;
+  char *buf = malloc (REQUEST_SIZE);
+
+  if (src == NULL || buf == NULL) {
+    job_fail (j, "copy \"%s\": %s", "out of memory");
+    goto out;
+  }
+  if (nbd_connect_uri (src, j->src_uri) == -1) {
+    job_fail (j, "copy \"%s\": connect to the source: %s", nbd_get_error ());
+    goto out;
+  }
+  if (j->dest->nbd_uri) {
+    dst = nbd_create ();
+    if (dst == NULL || nbd_connect_uri (dst, j->dest->nbd_uri) == -1) {
+      job_fail (j, "copy \"%s\": connect to the output: %s", nbd_get_error ());
+      goto out;
+    }
+  }
+
+  while (!j->failed) {
+    size_t k = atomic_fetch_add (&j->next, 1);
+    const struct chunk *c;
+
+    if (k >= j->nr_chunks)
+      break;
+    if (interrupted ()) {
+      job_fail (j, "copy \"%s\": %s", "interrupted");
+      break;
+    }
+    c = &j->chunks[k];
+    if (nbd_pread (src, buf, c->length, c->offset, 0) == -1) {
+      job_fail (j, "copy \"%s\": read from the source: %s", nbd_get_error ());
+      break;
+    }
+    if (!(j->dest->zero_initialized && is_zero (buf, c->length))) {
+      if (dst) {
+        if (nbd_pwrite (dst, buf, c->length, c->offset, 0) == -1) {
+          job_fail (j, "write \"%s\": %s", nbd_get_error ());
+          break;
+        }
+      }
+      else {
+        size_t w = 0;
+        while (w < c->length) {
+          ssize_t r = pwrite (j->dest->fd, buf + w, c->length - w, c->offset + w);
+          if (r == -1 && errno == EINTR && !interrupted ())
+            continue;
+          if (r == -1) {
+            job_fail (j, "write \"%s\": %s", strerror (errno));
+            break;
+          }
+          w += r;
+        }
+        if (w < c->length)
+          break;
+      }
+      atomic_fetch_add (&j->written, c->length);
+    }
+    atomic_fetch_add (&j->done, c->length);
+  }
+
+  /* A flush makes qemu-nbd report a late ENOSPC now, not at exit. */
+  if (dst && !j->failed && nbd_flush (dst, 0) == -1)
+    job_fail (j, "write \"%s\": flush: %s", nbd_get_error ());
+ out:
+  if (dst) {
+    nbd_shutdown (dst, 0);
+    nbd_close (dst);
+  }
+  if (src) {
+    nbd_shutdown (src, 0);
+    nbd_close (src);
+  }
+  free (buf);
+  return NULL;
+}
+
+/* Collecting the allocation map. */
+struct extents {
+  struct chunk *v;
+  size_t n, cap;
+  uint64_t data_bytes;
+  uint64_t end;                 /* how far the map reaches */
+  int err;
+};
+
+static int
+add_data (struct extents *e, uint64_t off, uint64_t len)
+{
+  while (len > 0) {
+    uint32_t n = len > REQUEST_SIZE ? REQUEST_SIZE : (uint32_t) len;
+    if (e->n == e->cap) {
+      size_t cap = e->cap ? e->cap * 2 : 1024;
+      struct chunk *v = realloc (e->v, cap * sizeof *v);
+      if (v == NULL)
+        return -1;
+      e->v = v;
+      e->cap = cap;
+    }
+    e->v[e->n].offset = off;
+    e->v[e->n].length = n;
+    e->n++;
+    e->data_bytes += n;
+    off += n;
+    len -= n;
+  }
+  return 0;
+}
+
+static int
+extent_cb (void *user_data, const char *metacontext, uint64_t offset,
+           uint32_t *entries, size_t nr_entries, int *error_)
+{
+  struct extents *e = user_data;
+
+  if (strcmp (metacontext, LIBNBD_CONTEXT_BASE_ALLOCATION) != 0)
+    return 0;
+  for (size_t i = 0; i + 1 < nr_entries; i += 2) {
+    uint64_t len = entries[i];
+    uint32_t flags = entries[i + 1];
+    /* Zero extents (holes included) are skipped: the destination
+     * already reads as zeroes.
+     */
+    if (!(flags & LIBNBD_STATE_ZERO) && add_data (e, offset, len) == -1) {
+      e->err = ENOMEM;
+      return -1;
+    }
+    offset += len;
+  }
+  e->end = offset;
+  return 0;
+}
+
+static int
+map_source (const char *uri, uint64_t size, struct extents *e,
+            const char *label)
+{
+  struct nbd_handle *h = nbd_create ();
+  int ret = -1;
+
+  if (h == NULL || nbd_add_meta_context (h, LIBNBD_CONTEXT_BASE_ALLOCATION) == -1 ||
+      nbd_connect_uri (h, uri) == -1) {
+    error ("copy \"%s\": connect to the source: %s", label, nbd_get_error ());
+    goto out;
+  }
+  if (nbd_can_meta_context (h, LIBNBD_CONTEXT_BASE_ALLOCATION) != 1) {
+    /* No map: copy everything; zero detection still saves writes. */
+    if (add_data (e, 0, size) == -1)
+      goto nomem;
+    ret = 0;
+    goto out;
+  }
+  e->end = 0;
+  while (e->end < size) {
+    uint64_t off = e->end;
+    uint64_t count = size - off > (UINT64_C(1) << 30) ? UINT64_C(1) << 30 : size - off;
+    nbd_extent_callback cb = { .callback = extent_cb, .user_data = e };
+
+    if (interrupted ()) {
+      error ("copy \"%s\": interrupted", label);
+      goto out;
+    }
+    if (nbd_block_status (h, count, off, cb, 0) == -1) {
+      error ("copy \"%s\": read the allocation map: %s", label, nbd_get_error ());
+      goto out;
+    }
+    if (e->err) {
+      errno = e->err;
+      goto nomem;
+    }
+    if (e->end <= off) {
+      error ("copy \"%s\": the source returned an empty allocation map", label);
+      goto out;
+    }
+    if (e->end > size) {
+      /* The last extent may run past the end: clamp it. */
+      e->end = size;
+      while (e->n > 0 && e->v[e->n - 1].offset >= size) {
+        e->data_bytes -= e->v[e->n - 1].length;
+        e->n--;
+      }
+      if (e->n > 0 && e->v[e->n - 1].offset + e->v[e->n - 1].length > size) {
+        uint32_t cut = e->v[e->n - 1].offset + e->v[e->n - 1].length - size;
+        e->v[e->n - 1].length -= cut;
+        e->data_bytes -= cut;
+      }
+    }
+  }
+  ret = 0;
+  goto out;
+ nomem:
+  error ("copy \"%s\": %m", label);
+ out:
+  if (h) {
+    nbd_shutdown (h, 0);
+    nbd_close (h);
+  }
+  return ret;
+}
+
+int
+copy_disk (const char *src_uri, struct copy_dest *dest, const char *label,
+           const struct copy_opts *o, struct copy_stats *st)
+{
+  struct extents e = { 0 };
+  struct job j;
+  pthread_t th[MAX_WORKERS];
+  size_t nr_workers = o->workers ? o->workers : 4, started = 0;
+  double t0 = now_seconds ();
+  int ret = -1;
+
+  if (nr_workers > MAX_WORKERS)
+    nr_workers = MAX_WORKERS;
+  if (map_source (src_uri, dest->size, &e, label) == -1)
+    goto out;
+  debug ("copy %s: %zu requests, %llu data bytes of %llu", label, e.n,
+         (unsigned long long) e.data_bytes, (unsigned long long) dest->size);
+
+  memset (&j, 0, sizeof j);
+  j.src_uri = src_uri;
+  j.dest = dest;
+  j.label = label;
+  j.chunks = e.v;
+  j.nr_chunks = e.n;
+  pthread_mutex_init (&j.err_lock, NULL);
+  if (nr_workers > e.n)
+    nr_workers = e.n ? e.n : 0;
+
+  for (size_t i = 0; i < nr_workers; i++) {
+    int r = pthread_create (&th[i], NULL, worker, &j);
+    if (r != 0) {
+      errno = r;
+      job_fail (&j, "copy \"%s\": start thread: %s", strerror (r));
+      break;
+    }
+    started++;
+  }
+  /* Report progress while the workers run. */
+  while (started > 0) {
+    bool all_done = atomic_load (&j.next) >= j.nr_chunks + started;
+    if (o->progress)
+      o->progress (o->progress_data, atomic_load (&j.done), e.data_bytes);
+    if (all_done || j.failed)
+      break;
+    usleep (200000);
+  }
+  for (size_t i = 0; i < started; i++)
+    pthread_join (th[i], NULL);
+  if (o->progress && !j.failed)
+    o->progress (o->progress_data, atomic_load (&j.done), e.data_bytes);
+  pthread_mutex_destroy (&j.err_lock);
+  if (j.failed) {
+    error ("%s", j.err);
+    goto out;
+  }
+  if (interrupted ()) {
+    error ("copy \"%s\": interrupted", label);
+    goto out;
+  }
+  st->virtual_size = dest->size;
+  st->data_bytes = e.data_bytes;
+  st->written_bytes = atomic_load (&j.written);
+  st->seconds = now_seconds () - t0;
+  ret = 0;
+ out:
+  free (e.v);
+  return ret;
+}

@@ -1,0 +1,201 @@
+/* ferry: command line. */
+
+#include <config.h>
+
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "convert.h"
+
+static void
+usage (FILE *fp)
+{
+  fprintf (fp,
+"ferry: move a virtual machine to another hypervisor or cloud, offline\n"
+"\n"
+"Usage:\n"
+"  ferry convert -i INPUT [-io KEY=VAL ...] FILE... -o OUTPUT [-oX ...]\n"
+"  ferry inspect -i INPUT [-io KEY=VAL ...] FILE...\n"
+"\n"
+"Input:\n"
+"  -i INPUT            input module (default: disk)\n"
+"  -if FORMAT          disk format, instead of detecting it from content\n"
+"  -io KEY[=VAL]       input option; -io ? lists them\n"
+"\n"
+"Output (convert):\n"
+"  -o OUTPUT           output module (default: local)\n"
+"  -os DIR             output directory\n"
+"  -of FORMAT          output disk format: qcow2 (default) or raw\n"
+"  -oa ALLOC           sparse (default) or preallocated\n"
+"  -on NAME            name of the converted guest\n"
+"  -oo KEY[=VAL]       output option; -oo ? lists them\n"
+"\n"
+"Conversion:\n"
+"  --target TARGET     what the guest must boot on (default: the output's)\n"
+"  --root ROOT         ask, single (default), first, or /dev/sdXN\n"
+"  --dry-run           inspect and plan, write nothing\n"
+"  --workers N         parallel copy requests (default 4)\n"
+"\n"
+"General:\n"
+"  --machine-readable  progress and results as JSON lines on stdout\n"
+"  -q, --quiet         only errors\n"
+"  -v, --verbose       debug messages (twice: libguestfs trace)\n"
+"  -V, --version       print the version\n"
+"  -h, --help          this help\n"
+"\n"
+"Inputs:\n");
+  input_list (fp);
+  fprintf (fp, "Outputs:\n");
+  output_list (fp);
+  fprintf (fp, "\nSee ferry(1) for details.\n");
+}
+
+enum {
+  OPT_IF = 256, OPT_IO, OPT_OO, OPT_OS, OPT_OF, OPT_OA, OPT_ON,
+  OPT_TARGET, OPT_ROOT, OPT_DRY_RUN, OPT_MACHINE, OPT_WORKERS,
+};
+
+static const struct option long_options[] = {
+  { "i", required_argument, NULL, 'i' },
+  { "o", required_argument, NULL, 'o' },
+  { "if", required_argument, NULL, OPT_IF },
+  { "io", required_argument, NULL, OPT_IO },
+  { "oo", required_argument, NULL, OPT_OO },
+  { "os", required_argument, NULL, OPT_OS },
+  { "of", required_argument, NULL, OPT_OF },
+  { "oa", required_argument, NULL, OPT_OA },
+  { "on", required_argument, NULL, OPT_ON },
+  { "target", required_argument, NULL, OPT_TARGET },
+  { "root", required_argument, NULL, OPT_ROOT },
+  { "dry-run", no_argument, NULL, OPT_DRY_RUN },
+  { "machine-readable", no_argument, NULL, OPT_MACHINE },
+  { "workers", required_argument, NULL, OPT_WORKERS },
+  { "q", no_argument, NULL, 'q' },
+  { "quiet", no_argument, NULL, 'q' },
+  { "v", no_argument, NULL, 'v' },
+  { "verbose", no_argument, NULL, 'v' },
+  { "V", no_argument, NULL, 'V' },
+  { "version", no_argument, NULL, 'V' },
+  { "h", no_argument, NULL, 'h' },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 }
+};
+
+/* "-io ?" and "-oo ?" print the module's keys. */
+static bool
+list_request (const struct kvlist *l)
+{
+  for (size_t i = 0; i < l->len; i++)
+    if (strcmp (l->items[i].key, "?") == 0)
+      return true;
+  return false;
+}
+
+int
+main (int argc, char *argv[])
+{
+  struct convert_opts o;
+  struct log_settings ls = { 0 };
+  const char *cmd;
+  int c, r;
+
+  memset (&o, 0, sizeof o);
+  if (argc < 2) {
+    usage (stderr);
+    return 1;
+  }
+  cmd = argv[1];
+  if (strcmp (cmd, "--help") == 0 || strcmp (cmd, "-h") == 0) {
+    usage (stdout);
+    return 0;
+  }
+  if (strcmp (cmd, "--version") == 0 || strcmp (cmd, "-V") == 0) {
+    printf ("ferry %s\n", PACKAGE_VERSION);
+    return 0;
+  }
+  if (strcmp (cmd, "convert") != 0 && strcmp (cmd, "inspect") != 0) {
+    fprintf (stderr, "ferry: unknown command \"%s\" (use convert or inspect; "
+             "see ferry --help)\n", cmd);
+    return 1;
+  }
+  argc--;
+  argv++;
+
+  while ((c = getopt_long_only (argc, argv, "+i:o:qvVh", long_options, NULL)) != -1) {
+    switch (c) {
+    case 'i': o.input = optarg; break;
+    case 'o': o.output = optarg; break;
+    case OPT_IF: o.input_format = optarg; break;
+    case OPT_IO:
+    case OPT_OO:
+      if (kvlist_add (c == OPT_IO ? &o.io : &o.oo, optarg) == -1) {
+        perror ("ferry");
+        return 1;
+      }
+      break;
+    case OPT_OS: o.oargs.dir = optarg; break;
+    case OPT_OF: o.oargs.format = optarg; break;
+    case OPT_OA: o.oargs.allocation = optarg; break;
+    case OPT_ON: o.oargs.name = optarg; break;
+    case OPT_TARGET: o.target = optarg; break;
+    case OPT_ROOT: o.root = optarg; break;
+    case OPT_DRY_RUN: o.dry_run = true; break;
+    case OPT_MACHINE: ls.machine_readable = true; break;
+    case OPT_WORKERS: {
+      char *end;
+      unsigned long n = strtoul (optarg, &end, 10);
+      if (*optarg == '\0' || *end || n < 1 || n > 8) {
+        fprintf (stderr, "ferry: --workers \"%s\": use a number from 1 to 8\n", optarg);
+        return 1;
+      }
+      o.workers = n;
+      break;
+    }
+    case 'q': ls.quiet = true; break;
+    case 'v': ls.verbose++; break;
+    case 'V': printf ("ferry %s\n", PACKAGE_VERSION); return 0;
+    case 'h': usage (stdout); return 0;
+    default:
+      fprintf (stderr, "ferry: see ferry --help\n");
+      return 1;
+    }
+  }
+  log_configure (&ls);
+
+  if (list_request (&o.io)) {
+    const struct input_ops *ops = input_lookup (o.input ? o.input : "disk");
+    if (ops == NULL) {
+      error ("-i \"%s\": unknown input", o.input);
+      return 1;
+    }
+    optdesc_print (stdout, ops->options, "-i disk");
+    return 0;
+  }
+  if (list_request (&o.oo)) {
+    const struct output_ops *ops = output_lookup (o.output ? o.output : "local");
+    if (ops == NULL) {
+      error ("-o \"%s\": unknown output", o.output);
+      return 1;
+    }
+    optdesc_print (stdout, ops->options, "-o local");
+    return 0;
+  }
+
+  o.files = &argv[optind];
+  o.nr_files = argc - optind;
+  if (strcmp (cmd, "convert") == 0 && o.output == NULL && o.oargs.dir == NULL &&
+      !o.dry_run) {
+    error ("convert: say where to write: -o local -os DIR");
+    return 1;
+  }
+
+  signals_install ();
+  if (strcmp (cmd, "convert") == 0)
+    r = run_convert (&o);
+  else
+    r = run_inspect (&o);
+  kvlist_free (&o.io);
+  kvlist_free (&o.oo);
+  return r == 0 ? 0 : 1;
+}

@@ -1,0 +1,408 @@
+/* ferry: the conversion pipeline.
+ *
+ *   input: metadata, disks as read-only NBD
+ *   -> qcow2 overlays in the temp dir
+ *   -> guestfix (one appliance launch: inspect, fix, fstrim)
+ *   -> copy engine -> output -> metadata, atomically
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "convert.h"
+
+/* Every resource the pipeline holds, so that one function can release
+ * them on every path.
+ */
+struct run {
+  struct source src;
+  struct input *in;
+  struct output *out;
+  struct guest gu;
+  struct report rep;
+  const struct target *target;
+  struct nbd_server ovl;        /* the overlay being copied */
+};
+
+static void
+run_cleanup (struct run *r, bool failed)
+{
+  nbd_server_stop (&r->ovl);
+  if (r->out) {
+    if (failed)
+      r->out->ops->abort (r->out);
+    r->out->ops->close (r->out);
+  }
+  if (r->in)
+    r->in->ops->close (r->in);
+  guest_free (&r->gu);
+  report_free (&r->rep);
+  source_free (&r->src);
+  tmpdir_cleanup ();
+}
+
+static int
+open_input (struct convert_opts *o, struct run *r)
+{
+  const struct input_ops *iops = input_lookup (o->input ? o->input : "disk");
+  struct input_args ia = {
+    .files = o->files, .nr_files = o->nr_files,
+    .forced_format = o->input_format, .options = &o->io,
+  };
+
+  if (iops == NULL) {
+    error ("-i \"%s\": unknown input (see ferry --help)", o->input);
+    return -1;
+  }
+  if (kvlist_check (&o->io, iops->options, "-i disk") == -1)
+    return -1;
+  r->in = iops->open (&ia, &r->src);
+  return r->in ? 0 : -1;
+}
+
+/* The overlay takes every write; its backing file is the source's
+ * read-only NBD export, with an explicit format so qemu never probes.
+ */
+static int
+make_overlays (struct run *r)
+{
+  const char *tmpdir = tmpdir_create ();
+
+  if (tmpdir == NULL)
+    return -1;
+  for (size_t i = 0; i < r->src.nr_disks; i++) {
+    struct source_disk *d = &r->src.disks[i];
+    CLEANUP_FREE char *opts = NULL, *err = NULL;
+    char size[32];
+    int ret;
+
+    if (asprintf (&d->overlay, "%s/overlay%zu.qcow2", tmpdir, i) == -1 ||
+        asprintf (&opts, "compat=1.1,backing_fmt=raw,backing_file=%s", d->uri) == -1) {
+      error ("create overlay: %m");
+      return -1;
+    }
+    snprintf (size, sizeof size, "%llu", (unsigned long long) d->virtual_size);
+    {
+      const char *argv[] = {
+        QEMU_IMG, "create", "-q", "-f", "qcow2", "-o", opts, d->overlay, size, NULL
+      };
+      ret = run_command (argv, NULL, &err);
+    }
+    if (ret != 0) {
+      if (ret > 0)
+        error ("create overlay for \"%s\": %s", d->path, err ? err : "");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* A bare disk says nothing about NICs: give the target one, with a
+ * fixed locally administered MAC so the XML is reproducible per name.
+ */
+static int
+default_nics (struct source *src)
+{
+  unsigned h = 5381;
+
+  if (src->nr_nics > 0)
+    return 0;
+  src->nics = calloc (1, sizeof *src->nics);
+  if (src->nics == NULL)
+    return -1;
+  for (const char *p = src->name; *p; p++)
+    h = h * 33 + (unsigned char) *p;
+  if (asprintf (&src->nics[0].mac, "52:54:00:%02x:%02x:%02x",
+                (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff) == -1)
+    return -1;
+  src->nics[0].network = strdup ("default");
+  src->nr_nics = 1;
+  return 0;
+}
+
+static int
+fix_guest (struct convert_opts *o, struct run *r)
+{
+  struct appliance_opts ao = { .readonly = o->dry_run, .root_choice = o->root };
+  struct fix_params fp = {
+    .target = r->target, .dry_run = o->dry_run, .nr_nics = r->src.nr_nics,
+  };
+  const struct fix_ops *fix;
+  guestfs_h *g;
+  double t0 = now_seconds ();
+
+  progress_stage ("inspect", "starting the appliance and inspecting the guest");
+  g = appliance_open (&r->src, &ao, &r->gu);
+  if (g == NULL)
+    return -1;
+  info ("guest: %s (%s %d.%d, %s), %zu kernel(s)",
+        r->gu.product_name ? r->gu.product_name : "unknown",
+        r->gu.distro, r->gu.major, r->gu.minor,
+        firmware_name (r->gu.firmware), r->gu.nr_kernels);
+  if (r->src.firmware == FIRMWARE_UNKNOWN)
+    r->src.firmware = r->gu.firmware;
+
+  fix = fix_lookup (&r->gu);
+  if (fix == NULL) {
+    error ("convert the guest: %s guests (%s) are not supported by this "
+           "version of ferry", r->gu.distro,
+           r->gu.product_name ? r->gu.product_name : r->gu.type);
+    appliance_close (g, false);
+    return -1;
+  }
+  progress_stage ("fix", "%s the guest for %s (%s family)",
+                  o->dry_run ? "planning changes to" : "fixing",
+                  r->target->name, fix->name);
+  r->rep.dry_run = o->dry_run;
+  if (fix->fix (g, &r->gu, &fp, &r->rep) == -1 || interrupted ()) {
+    if (interrupted () && !last_error ())
+      error ("convert: interrupted");
+    appliance_close (g, false);
+    return -1;
+  }
+  if (!o->dry_run)
+    progress_stage ("trim", "discarding unused blocks (fstrim)");
+  if (appliance_close (g, !o->dry_run) == -1)
+    return -1;
+  debug ("appliance work took %.1f s", now_seconds () - t0);
+  report_print_summary (&r->rep);
+  return interrupted () ? (error ("convert: interrupted"), -1) : 0;
+}
+
+static int
+copy_disks (struct convert_opts *o, struct run *r)
+{
+  const struct output_ops *ops = r->out->ops;
+  uint64_t total_written = 0, total_virtual = 0;
+  double t0 = now_seconds ();
+
+  for (size_t i = 0; i < r->src.nr_disks; i++) {
+    struct source_disk *d = &r->src.disks[i];
+    struct copy_dest dest;
+    struct copy_stats st;
+    char label[32], a[32], b[32];
+    struct copy_opts co = {
+      .workers = o->workers, .progress = progress_copy, .progress_data = label,
+    };
+    static const char *const ro_args[] = { "--cache=unsafe", NULL };
+
+    snprintf (label, sizeof label, "sd%c", (char) ('a' + (i % 26)));
+    progress_stage ("copy", "copying disk %zu/%zu (%s)", i + 1,
+                    r->src.nr_disks, human_size (d->virtual_size, a));
+    if (nbd_server_start (&r->ovl, "overlay", d->overlay, "qcow2", NULL,
+                          true, ro_args) == -1)
+      return -1;
+    if (ops->disk_begin (r->out, i, d, &dest) == -1)
+      return -1;
+    if (copy_disk (r->ovl.uri, &dest, label, &co, &st) == -1) {
+      progress_end ();
+      ops->disk_end (r->out, i, &dest);
+      return -1;
+    }
+    progress_end ();
+    if (ops->disk_end (r->out, i, &dest) == -1)
+      return -1;
+    nbd_server_stop (&r->ovl);
+    total_written += st.written_bytes;
+    total_virtual += st.virtual_size;
+    info ("copied %s: %s written of %s in %.1f s", label,
+          human_size (st.written_bytes, a), human_size (st.virtual_size, b),
+          st.seconds);
+  }
+  debug ("copy total %.1f s", now_seconds () - t0);
+  (void) total_virtual;
+  (void) total_written;
+  return 0;
+}
+
+static void
+print_result (struct run *r, bool ok, double t0)
+{
+  if (!log_get ()->machine_readable)
+    return;
+  struct json j;
+  char *s;
+  json_init (&j, false);
+  json_begin_object (&j, NULL);
+  json_string (&j, "type", "result");
+  json_bool (&j, "ok", ok);
+  if (!ok)
+    json_string (&j, "error", last_error () ? last_error () : "failed");
+  json_string (&j, "name", r->src.name);
+  json_int (&j, "seconds", (int64_t) (now_seconds () - t0));
+  json_end_object (&j);
+  s = json_take (&j);
+  if (s) {
+    printf ("%s\n", s);
+    fflush (stdout);
+  }
+  free (s);
+}
+
+int
+run_convert (struct convert_opts *o)
+{
+  struct run r;
+  const struct output_ops *ops;
+  double t0 = now_seconds ();
+  const char *tname;
+  CLEANUP_FREE char *report = NULL;
+
+  memset (&r, 0, sizeof r);
+  r.ovl.pid = -1;
+  ops = output_lookup (o->output ? o->output : "local");
+  if (ops == NULL) {
+    error ("-o \"%s\": unknown output (see ferry --help)", o->output);
+    return -1;
+  }
+  if (kvlist_check (&o->oo, ops->options, "-o local") == -1)
+    return -1;
+  tname = o->target ? o->target : ops->default_target;
+  r.target = target_lookup (tname);
+  if (r.target == NULL) {
+    error ("--target \"%s\": unknown target (this version supports: kvm)", tname);
+    return -1;
+  }
+
+  progress_stage ("input", "reading the source");
+  if (open_input (o, &r) == -1)
+    goto fail;
+  if (!o->dry_run) {
+    r.out = ops->open (&o->oargs, &r.src);
+    if (r.out == NULL)
+      goto fail;
+  }
+  if (default_nics (&r.src) == -1) {
+    error ("convert: %m");
+    goto fail;
+  }
+  if (r.in->ops->expose (r.in, &r.src) == -1 || make_overlays (&r) == -1)
+    goto fail;
+  if (fix_guest (o, &r) == -1)
+    goto fail;
+
+  report = report_json (&r.rep, &r.src, &r.gu, r.target);
+  if (report == NULL) {
+    error ("convert: %m");
+    goto fail;
+  }
+  if (o->dry_run) {
+    if (log_get ()->machine_readable) {
+      printf ("{\"type\":\"plan\",\"report\":");
+      for (const char *p = report; *p; p++)
+        if (*p != '\n')
+          putchar (*p);
+      printf ("}\n");
+    }
+    info ("dry run: nothing was written");
+    print_result (&r, true, t0);
+    run_cleanup (&r, false);
+    return 0;
+  }
+
+  if (copy_disks (o, &r) == -1)
+    goto fail;
+  {
+    struct output_meta m = {
+      .name = o->oargs.name ? o->oargs.name : r.src.name,
+      .os = r.gu.product_name, .report_json = report,
+      .firmware = r.src.firmware,
+    };
+    progress_stage ("output", "writing the metadata");
+    if (ops->finish (r.out, &r.src, &m) == -1)
+      goto fail;
+  }
+  info ("converted %s in %.1f s", r.src.name, now_seconds () - t0);
+  print_result (&r, true, t0);
+  run_cleanup (&r, false);
+  return 0;
+
+ fail:
+  progress_end ();
+  print_result (&r, false, t0);
+  run_cleanup (&r, true);
+  return -1;
+}
+
+static void
+fstab_json (struct json *j, const char *fstab)
+{
+  CLEANUP_FREE char *copy = fstab ? strdup (fstab) : NULL;
+  char *save = NULL;
+
+  json_begin_array (j, "fstab");
+  for (char *line = copy ? strtok_r (copy, "\n", &save) : NULL; line;
+       line = strtok_r (NULL, "\n", &save)) {
+    char dev[256], mp[256], type[64];
+    while (*line == ' ' || *line == '\t')
+      line++;
+    if (*line == '#' || sscanf (line, "%255s %255s %63s", dev, mp, type) != 3)
+      continue;
+    json_begin_object (j, NULL);
+    json_string (j, "device", dev);
+    json_string (j, "mountpoint", mp);
+    json_string (j, "type", type);
+    json_end_object (j);
+  }
+  json_end_array (j);
+}
+
+int
+run_inspect (struct convert_opts *o)
+{
+  struct run r;
+  struct appliance_opts ao = { .readonly = true, .root_choice = o->root };
+  guestfs_h *g;
+  struct json j;
+  char *doc;
+
+  memset (&r, 0, sizeof r);
+  r.ovl.pid = -1;
+  if (open_input (o, &r) == -1 ||
+      r.in->ops->expose (r.in, &r.src) == -1 ||
+      make_overlays (&r) == -1)
+    goto fail;
+  g = appliance_open (&r.src, &ao, &r.gu);
+  if (g == NULL)
+    goto fail;
+  {
+    bool exists;
+    r.gu.fstab = gfile_read (g, "/etc/fstab", &exists);
+  }
+  appliance_close (g, false);
+
+  json_init (&j, true);
+  json_begin_object (&j, NULL);
+  json_string (&j, "name", r.src.name);
+  json_begin_array (&j, "disks");
+  for (size_t i = 0; i < r.src.nr_disks; i++) {
+    const struct source_disk *d = &r.src.disks[i];
+    json_begin_object (&j, NULL);
+    json_string (&j, "path", d->path);
+    json_string (&j, "format", strcmp (d->format, "vpc") == 0 ? "vhd" : d->format);
+    json_string (&j, "subformat", d->subformat);
+    json_int (&j, "virtual_size", d->virtual_size);
+    json_int (&j, "file_size", d->file_size);
+    json_end_object (&j);
+  }
+  json_end_array (&j);
+  inspect_json (&j, &r.gu);
+  fstab_json (&j, r.gu.fstab);
+  json_end_object (&j);
+  doc = json_take (&j);
+  if (doc == NULL) {
+    error ("inspect: %m");
+    goto fail;
+  }
+  printf ("%s\n", doc);
+  free (doc);
+  run_cleanup (&r, false);
+  return 0;
+ fail:
+  run_cleanup (&r, true);
+  return -1;
+}

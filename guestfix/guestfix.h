@@ -1,0 +1,150 @@
+/* ferry: inspecting and fixing the guest through libguestfs.
+ *
+ * The guest's disks are qcow2 overlays over the read-only source, so
+ * every write lands in the overlay.  The guest's filesystems are never
+ * mounted on the host; files we need to look at are read through the
+ * appliance.
+ */
+
+#ifndef FERRY_GUESTFIX_H
+#define FERRY_GUESTFIX_H
+
+#include <guestfs.h>
+
+#include "common.h"
+#include "rewrite.h"
+
+/* What a target needs from the guest. */
+struct target {
+  const char *name;                     /* "kvm" */
+  const char *const *initramfs_modules; /* modules the boot needs */
+  const char *nic_prefix;               /* predictable name prefix: "ens" */
+  unsigned nic_first_slot;              /* PCI slot of the first NIC */
+};
+extern const struct target *target_lookup (const char *name);
+
+/* One installed kernel. */
+struct guest_kernel {
+  char *version;                /* "6.1.0-13-amd64" (owned) */
+  char *initrd;                 /* "/boot/initrd.img-..." or NULL (owned) */
+  char **initrd_files;          /* file names in the initrd (owned) or NULL */
+  char **builtin;               /* modules.builtin basenames (owned) or NULL */
+};
+
+/* A network configuration file found in the guest. */
+struct guest_netconf {
+  char *path;                   /* owned */
+  const char *kind;             /* "ifupdown", "netplan", "nm", "networkd", "udev" */
+};
+
+/* What inspection found. */
+struct guest {
+  char *root;                   /* appliance device of the root fs (owned) */
+  char *type, *distro, *product_name, *hostname, *arch, *package_format;
+  int major, minor;
+  enum firmware firmware;
+  char **mountpoints;           /* pairs: mountpoint, device (owned) */
+  struct guest_kernel *kernels;
+  size_t nr_kernels;
+  struct guest_netconf *netconfs;
+  size_t nr_netconfs;
+  char **packages;              /* installed package names (owned) */
+  char *fstab;                  /* /etc/fstab content or NULL (owned) */
+};
+extern void guest_free (struct guest *gu);
+
+/* A change to one file, or another action, for the report. */
+struct change {
+  char *path;                   /* guest path (owned) */
+  const char *action;           /* "modified", "regenerated", ... */
+  char *reason;                 /* short explanation (owned) */
+  char before[65], after[65];   /* sha256, "" if absent */
+  char *diff;                   /* short diff or NULL (owned) */
+};
+
+struct report {
+  struct change *changes;
+  size_t nr_changes;
+  char **packages_removed;      /* owned, NULL terminated, may be NULL */
+  char **warnings;              /* owned, NULL terminated, may be NULL */
+  char **nic_names;             /* the target NIC names chosen (owned) */
+  bool dry_run;
+};
+extern int report_file (struct report *r, const char *path,
+                        const char *before, const char *after,
+                        const char *reason);
+extern int report_action (struct report *r, const char *path,
+                          const char *action, const char *reason);
+extern int report_warning (struct report *r, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+extern void report_free (struct report *r);
+/* The change report document (owned). */
+extern char *report_json (const struct report *r, const struct source *src,
+                          const struct guest *gu, const struct target *t);
+/* Print a few lines summarising the report for people. */
+extern void report_print_summary (const struct report *r);
+
+/* appliance.c: one libguestfs handle over the overlays. */
+struct appliance_opts {
+  bool readonly;                /* inspect / dry-run: never write */
+  const char *root_choice;      /* --root ask|single|first|/dev/X */
+};
+/* Create the handle, add the disks, launch (with the KVM probe and TCG
+ * fallback), inspect and mount the chosen root.  Returns NULL after
+ * error().
+ */
+extern guestfs_h *appliance_open (const struct source *src,
+                                  const struct appliance_opts *o,
+                                  struct guest *gu);
+/* Trim (unless readonly), unmount and close.  Returns -1 if the final
+ * sync/shutdown failed: then the overlay may be incomplete.
+ */
+extern int appliance_close (guestfs_h *g, bool trim);
+
+/* inspect.c */
+extern int inspect_guest (guestfs_h *g, struct guest *gu);
+/* The inspection as a JSON object inside j (under key). */
+extern void inspect_json (struct json *j, const struct guest *gu);
+
+/* initramfs.c: list the files in an initramfs image on the host
+ * (concatenated cpio archives, compressed or not).  Returns a NULL
+ * terminated list (owned) or NULL after error().
+ */
+extern char **initramfs_list (const char *path);
+/* Does the kernel provide module 'mod' in its initrd or built in? */
+extern bool kernel_has_module (const struct guest_kernel *k, const char *mod);
+
+/* Fix modules: one per OS family. */
+struct fix_params {
+  const struct target *target;
+  bool dry_run;
+  size_t nr_nics;               /* target NICs */
+};
+
+struct fix_ops {
+  /* Family name for messages ("debian"). */
+  const char *name;
+  /* Does this module handle the inspected guest? */
+  bool (*matches) (const struct guest *gu);
+  /* Plan and (unless dry_run) apply the fixes, recording every change
+   * in r.  Returns 0 or -1 after error().
+   */
+  int (*fix) (guestfs_h *g, struct guest *gu, const struct fix_params *p,
+              struct report *r);
+};
+
+extern const struct fix_ops *fix_lookup (const struct guest *gu);
+
+/* Guest file helpers (guestfix/gfile.c). */
+/* Read a guest file, NULL (no error) if it does not exist. */
+extern char *gfile_read (guestfs_h *g, const char *path, bool *exists);
+/* Write content to a guest file unless dry_run, and record it. */
+extern int gfile_update (guestfs_h *g, struct report *r, bool dry_run,
+                         const char *path, const char *before,
+                         const char *after, const char *reason);
+/* Run a command in the guest (chroot); stdout (owned) or NULL after
+ * error() naming what failed with the command's last output line.
+ */
+extern char *grun (guestfs_h *g, const char *what, const char *const *argv);
+
+#endif /* FERRY_GUESTFIX_H */

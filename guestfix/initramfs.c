@@ -1,0 +1,281 @@
+/* ferry: list the files inside an initramfs image.
+ *
+ * An initramfs is a sequence of newc cpio archives, each compressed or
+ * not: Debian puts an uncompressed early-microcode archive first and
+ * the zstd (or gzip, xz ...) compressed main archive after it.  We
+ * walk the uncompressed parts ourselves and stream compressed parts
+ * through the host's decompressor, reading only the headers.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guestfix.h"
+
+/* A byte source: either the file itself or a decompressor's stdout. */
+struct reader {
+  int fd;
+  unsigned char buf[65536];
+  size_t pos, len;
+  uint64_t consumed;            /* bytes handed out so far */
+};
+
+static int
+rd_fill (struct reader *r)
+{
+  ssize_t n;
+
+  if (r->pos < r->len)
+    return 1;
+  do
+    n = read (r->fd, r->buf, sizeof r->buf);
+  while (n == -1 && errno == EINTR);
+  if (n <= 0)
+    return n == 0 ? 0 : -1;
+  r->pos = 0;
+  r->len = n;
+  return 1;
+}
+
+/* Read exactly n bytes into dst (or skip them if dst is NULL). */
+static int
+rd_get (struct reader *r, void *dst, uint64_t n)
+{
+  while (n > 0) {
+    size_t k;
+    int f = rd_fill (r);
+    if (f <= 0)
+      return -1;
+    k = r->len - r->pos;
+    if (k > n)
+      k = n;
+    if (dst) {
+      memcpy (dst, r->buf + r->pos, k);
+      dst = (char *) dst + k;
+    }
+    r->pos += k;
+    r->consumed += k;
+    n -= k;
+  }
+  return 0;
+}
+
+static unsigned long
+hex8 (const char *p)
+{
+  char tmp[9];
+  memcpy (tmp, p, 8);
+  tmp[8] = '\0';
+  return strtoul (tmp, NULL, 16);
+}
+
+/* Parse one newc archive from r, up to and including TRAILER!!!.
+ * Returns 0 at the trailer, -1 on a format error.
+ */
+static int
+parse_cpio (struct reader *r, char ***files)
+{
+  for (;;) {
+    char hdr[110];
+    char name[4096];
+    unsigned long namesize, filesize;
+    uint64_t pad;
+
+    if (rd_get (r, hdr, sizeof hdr) == -1)
+      return -1;
+    if (memcmp (hdr, "07070", 5) != 0 || (hdr[5] != '1' && hdr[5] != '2'))
+      return -1;
+    filesize = hex8 (hdr + 54);
+    namesize = hex8 (hdr + 94);
+    if (namesize == 0 || namesize > sizeof name)
+      return -1;
+    if (rd_get (r, name, namesize) == -1)
+      return -1;
+    name[namesize - 1] = '\0';
+    pad = (4 - ((110 + namesize) & 3)) & 3;
+    if (rd_get (r, NULL, pad) == -1)
+      return -1;
+    if (strcmp (name, "TRAILER!!!") == 0)
+      return 0;
+    if (rd_get (r, NULL, filesize + ((4 - (filesize & 3)) & 3)) == -1)
+      return -1;
+    if (strcmp (name, ".") != 0 &&
+        string_list_push (files, name[0] == '.' && name[1] == '/' ? name + 2 : name) == -1)
+      return -1;
+  }
+}
+
+static const struct {
+  const unsigned char magic[6];
+  size_t len;
+  const char *tool;
+} compressors[] = {
+  { { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd" },
+  { { 0x1f, 0x8b }, 2, "gzip" },
+  { { 0x1f, 0x9e }, 2, "gzip" },
+  { { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6, "xz" },
+  { { 0x5d, 0x00, 0x00 }, 3, "lzma" },
+  { { 0x02, 0x21, 0x4c, 0x18 }, 4, "lz4" },
+  { { 'B', 'Z', 'h' }, 3, "bzip2" },
+  { { 0x89, 'L', 'Z', 'O' }, 4, "lzop" },
+};
+
+/* Decompress the rest of the file from 'offset' and parse every cpio
+ * archive in the output.
+ */
+static int
+list_compressed (const char *path, uint64_t offset, const char *tool,
+                 char ***files)
+{
+  int in = open (path, O_RDONLY | O_CLOEXEC);
+  int pfd[2];
+  pid_t pid;
+  int status, ret = 0;
+  struct reader *r;
+
+  if (in == -1 || lseek (in, offset, SEEK_SET) == -1 ||
+      pipe2 (pfd, O_CLOEXEC) == -1) {
+    error ("read initramfs \"%s\": %m", path);
+    if (in >= 0) close (in);
+    return -1;
+  }
+  pid = fork ();
+  if (pid == -1) {
+    error ("read initramfs: fork: %m");
+    close (in); close (pfd[0]); close (pfd[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    const char *argv[] = { tool, "-dc", NULL };
+    int devnull = open ("/dev/null", O_WRONLY);
+    signal (SIGPIPE, SIG_DFL);
+    dup2 (in, 0);
+    dup2 (pfd[1], 1);
+    /* Trailing padding after the compressed stream makes some
+     * decompressors complain: that is not our concern.
+     */
+    if (devnull >= 0)
+      dup2 (devnull, 2);
+    execvp (tool, (char *const *) argv);
+    _exit (127);
+  }
+  close (in);
+  close (pfd[1]);
+  r = calloc (1, sizeof *r);
+  if (r == NULL) {
+    close (pfd[0]);
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+    return -1;
+  }
+  r->fd = pfd[0];
+  /* The decompressed stream may itself hold several archives. */
+  for (;;) {
+    unsigned char c;
+    if (rd_fill (r) <= 0)
+      break;
+    c = r->buf[r->pos];
+    if (c == 0) {                /* padding between archives */
+      rd_get (r, NULL, 1);
+      continue;
+    }
+    if (parse_cpio (r, files) == -1) {
+      ret = -1;
+      break;
+    }
+  }
+  close (pfd[0]);
+  free (r);
+  kill (pid, SIGTERM);
+  waitpid (pid, &status, 0);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 127) {
+    error ("read initramfs \"%s\": it is %s-compressed and \"%s\" is not "
+           "installed on this host", path, tool, tool);
+    return -1;
+  }
+  if (ret == -1)
+    error ("read initramfs \"%s\": corrupt %s-compressed cpio archive",
+           path, tool);
+  return ret;
+}
+
+char **
+initramfs_list (const char *path)
+{
+  char **files = calloc (1, sizeof *files);
+  struct reader *r = calloc (1, sizeof *r);
+  struct stat st;
+
+  if (files == NULL || r == NULL)
+    goto nomem;
+  r->fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (r->fd == -1 || fstat (r->fd, &st) == -1) {
+    error ("read initramfs \"%s\": %m", path);
+    goto fail;
+  }
+  for (;;) {
+    unsigned char m[6];
+    size_t avail;
+    int f = rd_fill (r);
+
+    if (f == 0)
+      break;                    /* end of file */
+    if (f < 0) {
+      error ("read initramfs \"%s\": %m", path);
+      goto fail;
+    }
+    avail = r->len - r->pos;
+    if (r->buf[r->pos] == 0) {
+      rd_get (r, NULL, 1);      /* padding */
+      continue;
+    }
+    if (avail < 6) {
+      /* Move the tail to the front and top up. */
+      memmove (r->buf, r->buf + r->pos, avail);
+      r->len = avail;
+      r->pos = 0;
+      ssize_t n = read (r->fd, r->buf + avail, sizeof r->buf - avail);
+      if (n > 0)
+        r->len += n;
+      avail = r->len;
+      if (avail < 6)
+        break;
+    }
+    memcpy (m, r->buf + r->pos, 6);
+    if (memcmp (m, "07070", 5) == 0) {
+      if (parse_cpio (r, &files) == -1) {
+        error ("read initramfs \"%s\": corrupt cpio archive", path);
+        goto fail;
+      }
+      continue;
+    }
+    for (size_t i = 0; i < sizeof compressors / sizeof compressors[0]; i++)
+      if (memcmp (m, compressors[i].magic, compressors[i].len) == 0) {
+        if (list_compressed (path, r->consumed, compressors[i].tool, &files) == -1)
+          goto fail;
+        goto done;
+      }
+    error ("read initramfs \"%s\": unknown data at offset %llu", path,
+           (unsigned long long) r->consumed);
+    goto fail;
+  }
+ done:
+  close (r->fd);
+  free (r);
+  return files;
+ nomem:
+  error ("read initramfs \"%s\": %m", path);
+ fail:
+  if (r && r->fd > 0)
+    close (r->fd);
+  free (r);
+  free_string_list (files);
+  return NULL;
+}

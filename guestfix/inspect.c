@@ -1,0 +1,317 @@
+/* ferry: what is in the guest: OS, kernels and their initramfs,
+ * network configuration, packages, firmware.
+ */
+
+#include <config.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "guestfix.h"
+
+#define ESP_GUID "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
+#define BIOS_BOOT_GUID "21686148-6449-6E6F-744E-656564454649"
+
+void
+guest_free (struct guest *gu)
+{
+  free (gu->root);
+  free (gu->type); free (gu->distro); free (gu->product_name);
+  free (gu->hostname); free (gu->arch); free (gu->package_format);
+  free_string_list (gu->mountpoints);
+  for (size_t i = 0; i < gu->nr_kernels; i++) {
+    free (gu->kernels[i].version);
+    free (gu->kernels[i].initrd);
+    free_string_list (gu->kernels[i].initrd_files);
+    free_string_list (gu->kernels[i].builtin);
+  }
+  free (gu->kernels);
+  for (size_t i = 0; i < gu->nr_netconfs; i++)
+    free (gu->netconfs[i].path);
+  free (gu->netconfs);
+  free_string_list (gu->packages);
+  memset (gu, 0, sizeof *gu);
+}
+
+static enum firmware
+detect_firmware (guestfs_h *g, const struct guest *gu)
+{
+  CLEANUP_STRING_LIST char **parts = NULL;
+  bool esp = false, bios_boot = false;
+
+  for (size_t i = 0; gu->mountpoints && gu->mountpoints[i]; i += 2)
+    if (strcmp (gu->mountpoints[i], "/boot/efi") == 0)
+      return FIRMWARE_UEFI;
+  parts = guestfs_list_partitions (g);
+  for (size_t i = 0; parts && parts[i]; i++) {
+    CLEANUP_FREE char *disk = guestfs_part_to_dev (g, parts[i]);
+    CLEANUP_FREE char *type = disk ? guestfs_part_get_parttype (g, disk) : NULL;
+    int n = guestfs_part_to_partnum (g, parts[i]);
+    CLEANUP_FREE char *guid = NULL;
+
+    if (type == NULL || strcmp (type, "gpt") != 0 || n < 1)
+      continue;
+    guid = guestfs_part_get_gpt_type (g, disk, n);
+    if (guid && strcasecmp (guid, ESP_GUID) == 0) esp = true;
+    if (guid && strcasecmp (guid, BIOS_BOOT_GUID) == 0) bios_boot = true;
+  }
+  return esp && !bios_boot ? FIRMWARE_UEFI : FIRMWARE_BIOS;
+}
+
+/* Download the initrd and list it on the host: the host's tools are
+ * trusted and fast, the guest's may not even run.
+ */
+static char **
+list_initrd (guestfs_h *g, const char *path)
+{
+  const char *tmpdir = tmpdir_create ();
+  CLEANUP_FREE char *local = NULL;
+  char **files;
+
+  if (tmpdir == NULL || asprintf (&local, "%s/initrd.img", tmpdir) == -1)
+    return NULL;
+  if (guestfs_download (g, path, local) == -1) {
+    error ("read \"%s\" from the guest: %s", path, guestfs_last_error (g));
+    return NULL;
+  }
+  files = initramfs_list (local);
+  unlink (local);
+  return files;
+}
+
+static int
+add_kernel (guestfs_h *g, struct guest *gu, const char *version)
+{
+  struct guest_kernel *k, *ks;
+  CLEANUP_FREE char *initrd = NULL, *builtin_path = NULL;
+  CLEANUP_FREE char *builtin = NULL;
+  size_t size;
+
+  ks = realloc (gu->kernels, (gu->nr_kernels + 1) * sizeof *ks);
+  if (ks == NULL)
+    return -1;
+  gu->kernels = ks;
+  k = &ks[gu->nr_kernels];
+  memset (k, 0, sizeof *k);
+  gu->nr_kernels++;
+  k->version = strdup (version);
+
+  /* Debian and Ubuntu name it initrd.img-VERSION; dracut-based
+   * families initramfs-VERSION.img.
+   */
+  if (asprintf (&initrd, "/boot/initrd.img-%s", version) > 0 &&
+      guestfs_is_file (g, initrd) > 0)
+    k->initrd = strdup (initrd);
+  else {
+    free (initrd);
+    initrd = NULL;
+    if (asprintf (&initrd, "/boot/initramfs-%s.img", version) > 0 &&
+        guestfs_is_file (g, initrd) > 0)
+      k->initrd = strdup (initrd);
+  }
+  if (k->initrd) {
+    k->initrd_files = list_initrd (g, k->initrd);
+    if (k->initrd_files == NULL)
+      return -1;
+  }
+
+  if (asprintf (&builtin_path, "/lib/modules/%s/modules.builtin", version) > 0 &&
+      guestfs_is_file (g, builtin_path) > 0 &&
+      (builtin = guestfs_read_file (g, builtin_path, &size)) != NULL) {
+    char *save = NULL;
+    for (char *line = strtok_r (builtin, "\n", &save); line;
+         line = strtok_r (NULL, "\n", &save)) {
+      const char *base = strrchr (line, '/') ? strrchr (line, '/') + 1 : line;
+      string_list_push (&k->builtin, base);
+    }
+  }
+  return 0;
+}
+
+static int
+find_kernels (guestfs_h *g, struct guest *gu)
+{
+  CLEANUP_STRING_LIST char **files = NULL;
+
+  if (guestfs_is_dir (g, "/boot") <= 0)
+    return 0;
+  files = guestfs_ls (g, "/boot");
+  for (size_t i = 0; files && files[i]; i++) {
+    const char *f = files[i];
+    if (strncmp (f, "vmlinuz-", 8) == 0 && f[8] &&
+        !strstr (f, "rescue") && add_kernel (g, gu, f + 8) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static void
+add_netconf (struct guest *gu, const char *path, const char *kind)
+{
+  struct guest_netconf *n = realloc (gu->netconfs,
+                                     (gu->nr_netconfs + 1) * sizeof *n);
+  if (n == NULL)
+    return;
+  gu->netconfs = n;
+  n[gu->nr_netconfs].path = strdup (path);
+  n[gu->nr_netconfs].kind = kind;
+  if (n[gu->nr_netconfs].path)
+    gu->nr_netconfs++;
+}
+
+static bool
+has_suffix (const char *s, const char *suffix)
+{
+  size_t a = strlen (s), b = strlen (suffix);
+  return a >= b && strcmp (s + a - b, suffix) == 0;
+}
+
+/* Each file of a config directory whose name ends in 'suffix' ("" for
+ * any), in the order ls returns (sorted), which is also the order the
+ * network stacks read them.
+ */
+static void
+scan_dir (guestfs_h *g, struct guest *gu, const char *dir,
+          const char *suffix, const char *kind)
+{
+  CLEANUP_STRING_LIST char **files = NULL;
+
+  if (guestfs_is_dir (g, dir) <= 0)
+    return;
+  files = guestfs_ls (g, dir);
+  for (size_t i = 0; files && files[i]; i++) {
+    CLEANUP_FREE char *p = NULL;
+    if (!has_suffix (files[i], suffix) ||
+        asprintf (&p, "%s/%s", dir, files[i]) == -1)
+      continue;
+    if (guestfs_is_file (g, p) > 0)
+      add_netconf (gu, p, kind);
+  }
+}
+
+static void
+find_netconfs (guestfs_h *g, struct guest *gu)
+{
+  if (guestfs_is_file (g, "/etc/network/interfaces") > 0)
+    add_netconf (gu, "/etc/network/interfaces", "ifupdown");
+  scan_dir (g, gu, "/etc/network/interfaces.d", "", "ifupdown");
+  scan_dir (g, gu, "/etc/netplan", ".yaml", "netplan");
+  scan_dir (g, gu, "/etc/NetworkManager/system-connections", ".nmconnection", "nm");
+  scan_dir (g, gu, "/etc/systemd/network", ".network", "networkd");
+  scan_dir (g, gu, "/etc/systemd/network", ".link", "networkd");
+  if (guestfs_is_file (g, "/etc/udev/rules.d/70-persistent-net.rules") > 0)
+    add_netconf (gu, "/etc/udev/rules.d/70-persistent-net.rules", "udev");
+}
+
+int
+inspect_guest (guestfs_h *g, struct guest *gu)
+{
+  const char *root = gu->root;
+  struct guestfs_application2_list *apps;
+
+  gu->type = guestfs_inspect_get_type (g, root);
+  gu->distro = guestfs_inspect_get_distro (g, root);
+  gu->product_name = guestfs_inspect_get_product_name (g, root);
+  gu->hostname = guestfs_inspect_get_hostname (g, root);
+  gu->arch = guestfs_inspect_get_arch (g, root);
+  gu->package_format = guestfs_inspect_get_package_format (g, root);
+  gu->major = guestfs_inspect_get_major_version (g, root);
+  gu->minor = guestfs_inspect_get_minor_version (g, root);
+  gu->mountpoints = guestfs_inspect_get_mountpoints (g, root);
+  if (gu->type == NULL || gu->distro == NULL) {
+    error ("inspect the guest: %s", guestfs_last_error (g));
+    return -1;
+  }
+  gu->firmware = detect_firmware (g, gu);
+
+  apps = guestfs_inspect_list_applications2 (g, root);
+  for (size_t i = 0; apps && i < apps->len; i++)
+    string_list_push (&gu->packages, apps->val[i].app2_name);
+  if (apps)
+    guestfs_free_application2_list (apps);
+
+  if (strcmp (gu->type, "linux") == 0) {
+    if (find_kernels (g, gu) == -1)
+      return -1;
+    find_netconfs (g, gu);
+  }
+  return 0;
+}
+
+bool
+kernel_has_module (const struct guest_kernel *k, const char *mod)
+{
+  size_t n = strlen (mod);
+  char **lists[2] = { k->initrd_files, k->builtin };
+
+  for (int l = 0; l < 2; l++)
+    for (size_t i = 0; lists[l] && lists[l][i]; i++) {
+      const char *f = lists[l][i];
+      const char *base = strrchr (f, '/') ? strrchr (f, '/') + 1 : f;
+      /* virtio_blk.ko, virtio_blk.ko.xz, virtio_blk.ko.zst ... */
+      if (strncmp (base, mod, n) == 0 && strncmp (base + n, ".ko", 3) == 0)
+        return true;
+    }
+  return false;
+}
+
+static const char *const virtio_mods[] = {
+  "virtio_blk", "virtio_scsi", "virtio_net", "virtio_pci", NULL
+};
+
+void
+inspect_json (struct json *j, const struct guest *gu)
+{
+  json_begin_object (j, "guest");
+  json_string (j, "root", gu->root);
+  json_string (j, "type", gu->type);
+  json_string (j, "distro", gu->distro);
+  json_string (j, "product_name", gu->product_name);
+  json_int (j, "major_version", gu->major);
+  json_int (j, "minor_version", gu->minor);
+  json_string (j, "arch", gu->arch);
+  json_string (j, "hostname", gu->hostname);
+  json_string (j, "package_format", gu->package_format);
+  json_string (j, "firmware", firmware_name (gu->firmware));
+  json_begin_array (j, "mountpoints");
+  for (size_t i = 0; gu->mountpoints && gu->mountpoints[i]; i += 2) {
+    json_begin_object (j, NULL);
+    json_string (j, "mountpoint", gu->mountpoints[i]);
+    json_string (j, "device", gu->mountpoints[i + 1]);
+    json_end_object (j);
+  }
+  json_end_array (j);
+  json_begin_array (j, "kernels");
+  for (size_t i = 0; i < gu->nr_kernels; i++) {
+    const struct guest_kernel *k = &gu->kernels[i];
+    bool all = true;
+    json_begin_object (j, NULL);
+    json_string (j, "version", k->version);
+    json_string (j, "initrd", k->initrd);
+    json_begin_object (j, "virtio");
+    for (size_t m = 0; virtio_mods[m]; m++) {
+      bool has = kernel_has_module (k, virtio_mods[m]);
+      json_bool (j, virtio_mods[m], has);
+      all = all && has;
+    }
+    json_end_object (j);
+    json_bool (j, "boots_on_virtio", all);
+    json_end_object (j);
+  }
+  json_end_array (j);
+  json_begin_array (j, "network_config");
+  for (size_t i = 0; i < gu->nr_netconfs; i++) {
+    json_begin_object (j, NULL);
+    json_string (j, "file", gu->netconfs[i].path);
+    json_string (j, "kind", gu->netconfs[i].kind);
+    json_end_object (j);
+  }
+  json_end_array (j);
+  json_begin_array (j, "hypervisor_tools");
+  for (size_t i = 0; gu->packages && gu->packages[i]; i++)
+    if (strncmp (gu->packages[i], "open-vm-tools", 13) == 0 ||
+        strstr (gu->packages[i], "vmware-tools"))
+      json_string (j, NULL, gu->packages[i]);
+  json_end_array (j);
+  json_end_object (j);
+}

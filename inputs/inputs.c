@@ -1,0 +1,29 @@
+/* ferry: the registry of input modules. */
+
+#include <config.h>
+
+#include <string.h>
+
+#include "inputs.h"
+
+extern const struct input_ops disk_input_ops;
+
+static const struct input_ops *const inputs[] = {
+  &disk_input_ops,
+};
+
+const struct input_ops *
+input_lookup (const char *name)
+{
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+    if (strcmp (inputs[i]->name, name) == 0)
+      return inputs[i];
+  return NULL;
+}
+
+void
+input_list (FILE *fp)
+{
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+    fprintf (fp, "  %-10s %s\n", inputs[i]->name, inputs[i]->description);
+}

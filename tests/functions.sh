@@ -1,0 +1,214 @@
+# tests/functions.sh: helpers for the tests/test-*.sh scripts.
+#
+# Source it near the top of a test:
+#
+#     #!/bin/bash
+#     set -euo pipefail
+#     source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
+#
+# It does not change the caller's shell options.  It sets:
+#
+#     abs_top_srcdir    the source tree (default: the parent of this file)
+#     abs_top_builddir  the build tree (default: the current directory)
+#     FERRY             the ./ferry binary under test
+#     FERRY_IMAGES      tests/images/ in the source tree
+#     LIBGUESTFS_BACKEND=direct, unless already set
+#
+# and installs an EXIT trap (plus INT/TERM/HUP traps that exit through
+# it) which runs the functions registered with at_exit.  A test that
+# sets its own EXIT trap replaces it: register a function with at_exit
+# instead.
+#
+# Exit codes follow automake: 0 pass, 77 skip, anything else fail.
+
+abs_top_srcdir="${abs_top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+abs_top_builddir="${abs_top_builddir:-$(pwd)}"
+FERRY="${FERRY:-$abs_top_builddir/ferry}"
+FERRY_IMAGES="$abs_top_srcdir/tests/images"
+export LIBGUESTFS_BACKEND="${LIBGUESTFS_BACKEND:-direct}"
+
+# skip REASON: print "SKIP: REASON" and exit 77 (automake's skip code).
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+# fail MSG: print "FAIL: MSG" to stderr and exit 1.
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# require_cmd CMD...: skip the test if any CMD is not in $PATH.
+require_cmd() {
+    local cmd
+    for cmd in "$@"; do
+        command -v "$cmd" >/dev/null 2>&1 || skip "$cmd is not installed"
+    done
+}
+
+# require_root: skip the test unless running as root (loop devices, chroot).
+require_root() {
+    [ "$(id -u)" -eq 0 ] || skip "needs root"
+}
+
+# at_exit FUNC: call FUNC (no arguments) when the test exits, however it
+# exits.  Functions run in reverse order of registration.
+_ferry_exit_funcs=()
+at_exit() {
+    _ferry_exit_funcs+=("$1")
+}
+
+_ferry_run_exit_funcs() {
+    local i
+    for (( i = ${#_ferry_exit_funcs[@]} - 1; i >= 0; i-- )); do
+        "${_ferry_exit_funcs[i]}" || true
+    done
+    _ferry_exit_funcs=()
+}
+trap _ferry_run_exit_funcs EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# ferry_test_cache: print the directory for cached test guests, creating
+# it.  It lives outside the clone and survives between runs:
+# $FERRY_TEST_CACHE if set, else /var/cache/ferry-tests, else (when that
+# is not writable, e.g. not root) ~/.cache/ferry-tests.
+ferry_test_cache() {
+    local dir="${FERRY_TEST_CACHE:-}"
+    if [ -z "$dir" ]; then
+        dir=/var/cache/ferry-tests
+        if ! mkdir -p "$dir" 2>/dev/null || [ ! -w "$dir" ]; then
+            dir="${XDG_CACHE_HOME:-$HOME/.cache}/ferry-tests"
+        fi
+    fi
+    mkdir -p "$dir" || fail "cannot create test cache $dir (set FERRY_TEST_CACHE)"
+    echo "$dir"
+}
+
+# mk_tmpdir: create a private temporary directory for this test, put its
+# path in $tmpdir, and remove it when the test exits (keep it with
+# FERRY_KEEP_TMP=1).  Call it directly, not in $(...): the removal is
+# registered in the calling shell.
+tmpdir=
+mk_tmpdir() {
+    [ "$BASH_SUBSHELL" -eq 0 ] || fail "mk_tmpdir: call it directly, not in a subshell"
+    tmpdir="$(mktemp -d "${TMPDIR:-/tmp}/ferry-$(basename "$0" .sh).XXXXXX")" ||
+        fail "mk_tmpdir: mktemp failed"
+    at_exit _ferry_rm_tmpdir
+}
+
+_ferry_rm_tmpdir() {
+    [ -n "$tmpdir" ] && [ -d "$tmpdir" ] || return 0
+    if [ -n "${FERRY_KEEP_TMP:-}" ]; then
+        echo "keeping $tmpdir" >&2
+    else
+        rm -rf --one-file-system -- "$tmpdir"
+    fi
+}
+
+# sha256_of FILE: print the SHA-256 of FILE (hex, nothing else).
+sha256_of() {
+    local sum
+    sum="$(sha256sum < "$1")" || return 1
+    echo "${sum%% *}"
+}
+
+# real_debian12_vmdk: build (once; cached) the real bootable Debian 12
+# guest exported like vSphere, and print the path of its VMDK.  Skips
+# the test when that cannot be done here (not root, no debootstrap).
+real_debian12_vmdk() {
+    require_root
+    require_cmd debootstrap qemu-img sfdisk losetup partx
+    "$FERRY_IMAGES/real-debian12.sh" "$(ferry_test_cache)"
+}
+
+# boot_guest DISK FORMAT LOG [TIMEOUT=300] [BUS=virtio]
+#
+# Boot DISK (FORMAT: raw, qcow2, vmdk...) under qemu TCG with the serial
+# console written to LOG, until the guest prints its boot marker or
+# fails.  The disk is opened with snapshot=on, so it is never written.
+# BUS is virtio (virtio-blk) or nvme.  The NIC is virtio-net on
+# user-mode networking with restrict=on, in PCI slot 3 (ens3 on the
+# default pc machine).
+#
+# Prints the matching line on stdout and returns:
+#   0  "FERRY-BOOT-MARKER state=..." appeared
+#   1  a boot failure appeared (no root device, kernel panic, emergency mode)
+#   2  neither appeared within TIMEOUT seconds
+#   3  qemu exited by itself first (bad arguments, guest rebooted/halted)
+# On 1, 2 and 3 the tail of LOG goes to stderr.  qemu is killed as soon
+# as there is an answer, and when the caller exits or is interrupted.
+#
+# The body is a subshell, so it has its own EXIT trap and is safe to
+# call in $(...).
+boot_guest() (
+    local disk="$1" fmt="$2" log="$3" timeout="${4:-300}" bus="${5:-virtio}"
+    local marker='FERRY-BOOT-MARKER state='
+    local failure='Gave up waiting for root|Kernel panic|You are in emergency mode|emergency mode'
+    local -a qemu blkdev
+    local pid line caller="$$" rc=0 start="$SECONDS"
+
+    [ -r "$disk" ] || { echo "boot_guest: cannot read $disk" >&2; return 3; }
+    case "$bus" in
+        virtio) blkdev=(-device virtio-blk-pci,drive=d0) ;;
+        nvme)   blkdev=(-device nvme,serial=ferry0,drive=d0) ;;
+        *)      echo "boot_guest: unknown bus '$bus' (virtio or nvme)" >&2; return 3 ;;
+    esac
+
+    qemu=(qemu-system-x86_64 -accel tcg -smp 2 -m 1024
+          -nodefaults -display none -no-reboot
+          -drive "file=${disk//,/,,},format=$fmt,if=none,id=d0,snapshot=on"
+          "${blkdev[@]}"
+          -netdev user,id=n0,restrict=on
+          -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,addr=0x3
+          -serial "file:$log")
+    # If this subshell dies without running its trap, the kernel kills qemu.
+    if command -v setpriv >/dev/null 2>&1; then
+        qemu=(setpriv --pdeathsig KILL -- "${qemu[@]}")
+    fi
+
+    : > "$log"
+    pid=
+    trap '[ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM HUP
+    "${qemu[@]}" < /dev/null &
+    pid=$!
+
+    while :; do
+        # Serial output has CRs and may have escape sequences; a line of
+        # ours may also follow kernel text that had no newline.
+        line="$(grep -a -o -m1 -- "$marker.*" "$log" | tr -d '\r')" || true
+        if [ -n "$line" ]; then
+            echo "$line"
+            return 0
+        fi
+        line="$(grep -a -m1 -E -- "$failure" "$log" |
+                sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r//g')" || true
+        if [ -n "$line" ]; then
+            echo "$line"
+            rc=1
+            break
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid" || rc=$?
+            pid=
+            echo "boot_guest: qemu exited (status $rc) before the guest answered" >&2
+            rc=3
+            break
+        fi
+        if [ $(( SECONDS - start )) -ge "$timeout" ]; then
+            echo "boot_guest: no marker or failure after $timeout s" >&2
+            rc=2
+            break
+        fi
+        # Stop if the calling test is gone.
+        kill -0 "$caller" 2>/dev/null || exit 143
+        sleep 1
+    done
+    echo "boot_guest: last lines of $log:" >&2
+    tail -n 15 "$log" | sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r//g' -e 's/^/  | /' >&2
+    return "$rc"
+)
