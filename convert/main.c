@@ -122,7 +122,7 @@ main (int argc, char *argv[])
   argc--;
   argv++;
 
-  while ((c = getopt_long_only (argc, argv, "+i:o:qvVh", long_options, NULL)) != -1) {
+  while ((c = getopt_long_only (argc, argv, "i:o:qvVh", long_options, NULL)) != -1) {
     switch (c) {
     case 'i': o.input = optarg; break;
     case 'o': o.output = optarg; break;
@@ -182,6 +182,7 @@ main (int argc, char *argv[])
     return 0;
   }
 
+  o.oargs.options = &o.oo;
   o.files = &argv[optind];
   o.nr_files = argc - optind;
   if (strcmp (cmd, "convert") == 0 && o.output == NULL && o.oargs.dir == NULL &&

@@ -466,8 +466,16 @@ fix_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
     return 0;
 
   if (guestfs_is_file (g, "/usr/sbin/update-initramfs") <= 0) {
+    if (to_add == NULL) {
+      /* Only the resume device changed: a stale one delays the boot
+       * but does not break it.
+       */
+      report_warning (r, "update-initramfs is not installed in the guest: "
+                      "the initramfs keeps the old resume device");
+      return 0;
+    }
     error ("rebuild the initramfs: update-initramfs is not installed in "
-           "the guest, and the initramfs lacks %s", to_add ? to_add[0] : "drivers");
+           "the guest, and the initramfs lacks %s", to_add[0]);
     return -1;
   }
 

@@ -238,23 +238,6 @@ inspect_guest (guestfs_h *g, struct guest *gu)
   return 0;
 }
 
-bool
-kernel_has_module (const struct guest_kernel *k, const char *mod)
-{
-  size_t n = strlen (mod);
-  char **lists[2] = { k->initrd_files, k->builtin };
-
-  for (int l = 0; l < 2; l++)
-    for (size_t i = 0; lists[l] && lists[l][i]; i++) {
-      const char *f = lists[l][i];
-      const char *base = strrchr (f, '/') ? strrchr (f, '/') + 1 : f;
-      /* virtio_blk.ko, virtio_blk.ko.xz, virtio_blk.ko.zst ... */
-      if (strncmp (base, mod, n) == 0 && strncmp (base + n, ".ko", 3) == 0)
-        return true;
-    }
-  return false;
-}
-
 static const char *const virtio_mods[] = {
   "virtio_blk", "virtio_scsi", "virtio_net", "virtio_pci", NULL
 };

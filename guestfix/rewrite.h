@@ -10,6 +10,11 @@
  * When nothing needs to change, the returned string is an identical copy
  * and *changes is set to 0.  Otherwise *changes is the number of
  * individual edits made (lines changed, added or removed).
+ *
+ * (Clarification: edits are counted per line, so a line with both
+ * root= and resume= rewritten counts once, and a removed block of three
+ * lines counts three.  'changes' may be NULL.  Line endings, including
+ * "\r\n" and a missing final newline, are kept as they were.)
  */
 
 #ifndef FERRY_REWRITE_H
@@ -41,12 +46,18 @@ extern char *rewrite_fstab (const char *text,
  * lines, GRUB_CMDLINE_LINUX* in /etc/default/grub, extlinux.conf ...).
  * The replacement is "root=UUID=...".  A reference is matched as a whole
  * token: root=/dev/sda1 must not match root=/dev/sda10.
+ *
+ * (The key must start a token, after a blank, a quote or '=', so that
+ * real_root= or systemd.resume= are not touched; the value ends at a
+ * blank or a quote.)
  */
 extern char *rewrite_cmdline_devices (const char *text,
                                       const struct devmap *map, size_t nr_map,
                                       int *changes);
 
-/* Rewrite initramfs-tools "RESUME=/dev/sdX" (conf.d/resume) lines.  */
+/* Rewrite initramfs-tools "RESUME=/dev/sdX" (conf.d/resume) lines.
+ * (Also RESUME="/dev/sdX" and "export RESUME=...".)
+ */
 extern char *rewrite_resume_conf (const char *text,
                                   const struct devmap *map, size_t nr_map,
                                   int *changes);
@@ -66,6 +77,10 @@ struct nicmap {
  * Returns the number of names stored in *names (a NULL-terminated,
  * newly allocated array of newly allocated strings, duplicates removed,
  * in order of first appearance), or -1 on allocation failure.
+ *
+ * (Names are returned as written, so aliases and VLANs appear as
+ * "ens192:0" and "ens192.10"; the physical device is the part before
+ * the first ':' or '.'.  *names is NULL on failure.)
  */
 extern int ifupdown_list_ifaces (const char *text, char ***names);
 
@@ -74,6 +89,12 @@ extern int ifupdown_list_ifaces (const char *text, char ***names);
  * sub-interfaces.  "hwaddress" lines naming old_mac are dropped (the new
  * NIC has its own MAC).  Methods (dhcp, static ...) and addresses are
  * kept as they are.
+ *
+ * (Also renamed, as whole words and with the same NAME[:.]suffix rule:
+ * the arguments of "mapping", "no-auto-down", "no-scripts",
+ * bridge_ports, bond-slaves, bond-primary, vlan-raw-device, and of the
+ * up/down/pre-up/post-up/pre-down/post-down commands.  "ens1920" never
+ * matches "ens192".)
  */
 extern char *rewrite_ifupdown (const char *text,
                                const struct nicmap *map, size_t nr_map,
@@ -85,6 +106,14 @@ extern char *rewrite_ifupdown (const char *text,
  * becomes the new MAC (or, if new_mac is NULL, the match block is
  * replaced by nothing and the key name is used).  Indentation and
  * comments are preserved.  Line-oriented: no general YAML parser.
+ *
+ * (Which entry an ethernets block belongs to is decided by its match:
+ * macaddress, then set-name, then match: name, then the key.  When the
+ * match: block is dropped, the set-name: line goes too and the key
+ * becomes new_name even if it was an arbitrary id.  Only exact names
+ * are renamed in bonds/bridges "interfaces:" (flow or block lists),
+ * "primary:" and vlans "link:"; VLAN keys such as "ens160.10" are
+ * valid names whatever their link is called and are kept.)
  */
 extern char *rewrite_netplan (const char *text,
                               const struct nicmap *map, size_t nr_map,
@@ -94,6 +123,11 @@ extern char *rewrite_netplan (const char *text,
  * "interface-name=OLD" in [connection] and "mac-address=OLD" in
  * [ethernet] (removed when new_mac is NULL, replaced otherwise).  Also
  * an "id=" equal to the old name is renamed.
+ *
+ * (The file is one connection: its entry is found by mac-address, then
+ * by interface-name, [vlan] parent= or id=.  [vlan] parent= is renamed
+ * too.  If the entry's old_mac is NULL, a mac-address in a profile
+ * whose interface-name is old_name is taken to be the old MAC.)
  */
 extern char *rewrite_nm_keyfile (const char *text,
                                  const struct nicmap *map, size_t nr_map,
@@ -102,6 +136,13 @@ extern char *rewrite_nm_keyfile (const char *text,
 /* Rewrite a systemd-networkd .network or .link file: in [Match],
  * "Name=" values (space separated lists and exact names; globs such as
  * "en*" are left alone) and "MACAddress=" / "PermanentMACAddress=".
+ *
+ * (MACs are replaced by new_mac, or dropped from the list when new_mac
+ * is NULL; a line left empty is removed, or becomes "Name=NEW" when
+ * nothing else in [Match] selects by name, since an empty [Match]
+ * matches every interface.  In a .link file (one with a [Link]
+ * section) a MAC with no new_mac is kept: OriginalName= would be the
+ * kernel's ethN name, not new_name.)
  */
 extern char *rewrite_networkd (const char *text,
                                const struct nicmap *map, size_t nr_map,
@@ -111,12 +152,19 @@ extern char *rewrite_networkd (const char *text,
  * with ATTR{address}=="MAC" ... NAME="ethX") that bind a name to a MAC
  * of the source.  All such lines are removed, since every source MAC
  * disappears on the target; comments are kept.
+ *
+ * (A rule continued with a trailing '\' is removed whole.  Rules that
+ * only match on NAME== are kept.)
  */
 extern char *rewrite_persistent_net_rules (const char *text, int *changes);
 
 /* Does a kernel command line (or a file containing one) disable
  * predictable interface names (net.ifnames=0 or biosdevname=0 without
  * net.ifnames=1)?  Returns 1 or 0.
+ *
+ * (Lines starting with '#' are ignored.  net.ifnames takes the boolean
+ * spellings systemd accepts (0/no/false/off ...).  In a file with
+ * several command lines, any net.ifnames=0 wins.)
  */
 extern int cmdline_disables_ifnames (const char *text);
 
@@ -126,6 +174,12 @@ extern int cmdline_disables_ifnames (const char *text);
  * Returns a newly allocated string ("" when the texts are equal) or NULL
  * on allocation failure.  The diff is truncated after max_lines output
  * lines with a final "... (N more lines)" line.
+ *
+ * (Every hunk, the first included, starts with "@@ line N @@" where N
+ * is the number in 'before' of the hunk's first line.  Every output
+ * line ends with "\n"; a line without a final newline is followed by
+ * "\ No newline at end of file".  context < 0 counts as 0 and
+ * max_lines <= 0 means no limit.)
  */
 extern char *text_diff (const char *before, const char *after,
                         int context, int max_lines);

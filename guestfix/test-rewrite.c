@@ -118,19 +118,33 @@ check_result (const char *name, const char *in, char *out, int changes,
   }
 }
 
+/* Run a rewriter of either kind: exactly one of dev, nic is set. */
+struct rewriter {
+  dev_fn dev;
+  nic_fn nic;
+};
+
+static char *
+run (struct rewriter fn, const char *in, const void *map, size_t nr,
+     int *changes)
+{
+  return fn.dev ? fn.dev (in, map, nr, changes)
+    : fn.nic (in, map, nr, changes);
+}
+
 static void
-t_dev (const char *name, dev_fn fn, const char *in,
-       const struct devmap *map, size_t nr,
-       const char *expected, int expected_changes)
+t_rewrite (const char *name, struct rewriter fn, const char *in,
+           const void *map, size_t nr,
+           const char *expected, int expected_changes)
 {
   int changes = -1, changes2 = -1;
-  char *out = fn (in, map, nr, &changes), *out2;
+  char *out = run (fn, in, map, nr, &changes), *out2;
   char what[256];
 
   check_result (name, in, out, changes, expected, expected_changes);
   if (out == NULL)
     return;
-  out2 = fn (out, map, nr, &changes2);
+  out2 = run (fn, out, map, nr, &changes2);
   snprintf (what, sizeof what, "%s: second pass", name);
   check_str (what, out2, out);
   check_int (what, changes2, 0);
@@ -138,25 +152,10 @@ t_dev (const char *name, dev_fn fn, const char *in,
   free (out2);
 }
 
-static void
-t_nic (const char *name, nic_fn fn, const char *in,
-       const struct nicmap *map, size_t nr,
-       const char *expected, int expected_changes)
-{
-  int changes = -1, changes2 = -1;
-  char *out = fn (in, map, nr, &changes), *out2;
-  char what[256];
-
-  check_result (name, in, out, changes, expected, expected_changes);
-  if (out == NULL)
-    return;
-  out2 = fn (out, map, nr, &changes2);
-  snprintf (what, sizeof what, "%s: second pass", name);
-  check_str (what, out2, out);
-  check_int (what, changes2, 0);
-  free (out);
-  free (out2);
-}
+#define t_dev(name, fn, ...) \
+  t_rewrite (name, (struct rewriter) { .dev = fn }, __VA_ARGS__)
+#define t_nic(name, fn, ...) \
+  t_rewrite (name, (struct rewriter) { .nic = fn }, __VA_ARGS__)
 
 #define NR(a) (sizeof (a) / sizeof (a)[0])
 
@@ -254,11 +253,6 @@ test_fstab (void)
 
 static const char grubcfg_in[] =
   "### BEGIN /etc/grub.d/10_linux ###\n"
-  "function gfxmode {\n"
-  "\tset gfxpayload=\"${1}\"\n"
-  "}\n"
-  "set linux_gfx_mode=\n"
-  "export linux_gfx_mode\n"
   "menuentry 'Debian GNU/Linux' --class debian --class gnu-linux --class gnu "
   "--class os $menuentry_id_option 'gnulinux-simple-0b1c5d2e' {\n"
   "\tload_video\n"
@@ -286,11 +280,6 @@ static const char grubcfg_in[] =
 
 static const char grubcfg_out[] =
   "### BEGIN /etc/grub.d/10_linux ###\n"
-  "function gfxmode {\n"
-  "\tset gfxpayload=\"${1}\"\n"
-  "}\n"
-  "set linux_gfx_mode=\n"
-  "export linux_gfx_mode\n"
   "menuentry 'Debian GNU/Linux' --class debian --class gnu-linux --class gnu "
   "--class os $menuentry_id_option 'gnulinux-simple-0b1c5d2e' {\n"
   "\tload_video\n"
@@ -715,6 +704,19 @@ test_netplan (void)
          nics160_nomac, NR (nics160_nomac), netplan_match_nomac_out, 4);
   t_nic ("netplan bond/bridge/vlan", rewrite_netplan, netplan_bond_in,
          nics160, NR (nics160), netplan_bond_out, 6);
+  t_nic ("netplan id key, match by name, no new mac", rewrite_netplan,
+         "network:\n  ethernets:\n    id0:\n      match:\n"
+         "        name: ens160\n      set-name: ens160\n      dhcp4: true\n",
+         nics160_nomac, NR (nics160_nomac),
+         "network:\n  ethernets:\n    ens3:\n      dhcp4: true\n", 4);
+  t_nic ("netplan id key kept with new mac", rewrite_netplan,
+         "network:\n  ethernets:\n    id0:\n      match:\n"
+         "        macaddress: 00:50:56:9a:12:34\n        name: ens160\n"
+         "      set-name: ens160\n",
+         nics160, NR (nics160),
+         "network:\n  ethernets:\n    id0:\n      match:\n"
+         "        macaddress: 52:54:00:ab:cd:ef\n        name: ens3\n"
+         "      set-name: ens3\n", 3);
   t_nic ("netplan unrelated", rewrite_netplan, netplan_subiquity_in,
          nics, NR (nics), netplan_subiquity_in, 0);
   t_nic ("netplan no trailing newline", rewrite_netplan,
@@ -741,10 +743,6 @@ static const char nm_in[] =
   "dns=192.168.10.1;\n"
   "method=manual\n"
   "\n"
-  "[ipv6]\n"
-  "addr-gen-mode=stable-privacy\n"
-  "method=auto\n"
-  "\n"
   "[proxy]\n";
 
 static const char nm_out[] =
@@ -763,10 +761,6 @@ static const char nm_out[] =
   "dns=192.168.10.1;\n"
   "method=manual\n"
   "\n"
-  "[ipv6]\n"
-  "addr-gen-mode=stable-privacy\n"
-  "method=auto\n"
-  "\n"
   "[proxy]\n";
 
 static const char nm_nomac_out[] =
@@ -783,10 +777,6 @@ static const char nm_nomac_out[] =
   "address1=192.168.10.20/24,192.168.10.1\n"
   "dns=192.168.10.1;\n"
   "method=manual\n"
-  "\n"
-  "[ipv6]\n"
-  "addr-gen-mode=stable-privacy\n"
-  "method=auto\n"
   "\n"
   "[proxy]\n";
 
@@ -943,6 +933,11 @@ test_udev (void)
   t_rules ("persistent-net no newline",
            "SUBSYSTEM==\"net\", ATTR{address}==\"00:50:56:aa:bb:cc\", "
            "NAME:=\"eth0\"", "", 1);
+  t_rules ("persistent-net commented-out rule",
+           "# SUBSYSTEM==\"net\", ATTR{address}==\"00:50:56:aa:bb:cc\", "
+           "NAME=\"eth0\"\n",
+           "# SUBSYSTEM==\"net\", ATTR{address}==\"00:50:56:aa:bb:cc\", "
+           "NAME=\"eth0\"\n", 0);
   t_rules ("persistent-net comments only",
            "# This file was automatically generated\n",
            "# This file was automatically generated\n", 0);

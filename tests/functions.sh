@@ -129,7 +129,9 @@ real_debian12_vmdk() {
 # Boot DISK (FORMAT: raw, qcow2, vmdk...) under qemu TCG with the serial
 # console written to LOG, until the guest prints its boot marker or
 # fails.  The disk is opened with snapshot=on, so it is never written.
-# BUS is virtio (virtio-blk) or nvme.  The NIC is virtio-net on
+# BUS is virtio (virtio-blk), nvme, or ide (the pc machine's PIIX IDE,
+# which an unconverted VMware guest's initramfs drives with ata_piix: the
+# positive control).  The NIC is virtio-net on
 # user-mode networking with restrict=on, in PCI slot 3 (ens3 on the
 # default pc machine).
 #
@@ -138,7 +140,7 @@ real_debian12_vmdk() {
 #   1  a boot failure appeared (no root device, kernel panic, emergency mode)
 #   2  neither appeared within TIMEOUT seconds
 #   3  qemu exited by itself first (bad arguments, guest rebooted/halted)
-# On 1, 2 and 3 the tail of LOG goes to stderr.  qemu is killed as soon
+# On 1, 2 and 3 the tail of LOG goes to stderr (and on 3, qemu's stderr).  qemu is killed as soon
 # as there is an answer, and when the caller exits or is interrupted.
 #
 # The body is a subshell, so it has its own EXIT trap and is safe to
@@ -148,13 +150,14 @@ boot_guest() (
     local marker='FERRY-BOOT-MARKER state='
     local failure='Gave up waiting for root|Kernel panic|You are in emergency mode|emergency mode'
     local -a qemu blkdev
-    local pid line caller="$$" rc=0 start="$SECONDS"
+    local pid line caller="$$" rc=0 start="$SECONDS" errfile
 
     [ -r "$disk" ] || { echo "boot_guest: cannot read $disk" >&2; return 3; }
     case "$bus" in
         virtio) blkdev=(-device virtio-blk-pci,drive=d0) ;;
         nvme)   blkdev=(-device nvme,serial=ferry0,drive=d0) ;;
-        *)      echo "boot_guest: unknown bus '$bus' (virtio or nvme)" >&2; return 3 ;;
+        ide)    blkdev=(-device ide-hd,drive=d0,bus=ide.0) ;;
+        *)      echo "boot_guest: unknown bus '$bus' (virtio, nvme or ide)" >&2; return 3 ;;
     esac
 
     qemu=(qemu-system-x86_64 -accel tcg -smp 2 -m 1024
@@ -170,11 +173,12 @@ boot_guest() (
     fi
 
     : > "$log"
+    errfile="$(mktemp)"
     pid=
-    trap '[ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }' EXIT
+    trap '[ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }; rm -f "$errfile"' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM HUP
-    "${qemu[@]}" < /dev/null &
+    "${qemu[@]}" < /dev/null 2> "$errfile" &
     pid=$!
 
     while :; do
@@ -196,6 +200,7 @@ boot_guest() (
             wait "$pid" || rc=$?
             pid=
             echo "boot_guest: qemu exited (status $rc) before the guest answered" >&2
+            sed 's/^/  qemu: /' "$errfile" >&2
             rc=3
             break
         fi
