@@ -129,6 +129,9 @@ probe_qcow2 (const char *path, const unsigned char *h, size_t hlen,
 /* ---------------------------------------------------------------- */
 /* VMDK */
 
+static int vmdk_check_grains (const char *path, const unsigned char *h,
+                              uint64_t gd_off, uint64_t file_size);
+
 int
 vmdk_descriptor_parse (const char *text, size_t len,
                        char ***refs, char **create_type)
@@ -243,11 +246,11 @@ probe_vmdk_sparse (const char *path, const unsigned char *h,
     strcpy (info->subformat, "monolithicSparse");
 
   if (gd_off == UINT64_MAX) {
-    /* streamOptimized: the real header is in a footer 1024 bytes from
-     * the end, before the end-of-stream marker.  A cut-off download has
-     * no footer.
-     */
     unsigned char foot[512];
+    /* streamOptimized as VMware writes it: the real header is in a
+     * footer 1024 bytes from the end, before the end-of-stream marker.
+     * A cut-off download has no footer.
+     */
     if (info->file_size < 1536 ||
         read_at (path, foot, sizeof foot, info->file_size - 1024) != 512 ||
         memcmp (foot, "KDMV", 4) != 0) {
@@ -255,12 +258,73 @@ probe_vmdk_sparse (const char *path, const unsigned char *h,
              "(the footer at the end of the stream is missing)", path);
       return -1;
     }
+    gd_off = le64 (foot + 56);
   }
-  else if (gd_off * 512 >= info->file_size) {
-    error ("read \"%s\": VMDK file is truncated (grain directory at "
-           "offset %llu is beyond the end of the file)", path,
-           (unsigned long long) (gd_off * 512));
+  return vmdk_check_grains (path, h, gd_off, info->file_size);
+}
+
+/* Walk the grain directory and tables: every grain they point to must
+ * lie inside the file.  This is what finds a truncated monolithicSparse
+ * or streamOptimized file, whose header alone looks fine.
+ */
+static int
+vmdk_check_grains (const char *path, const unsigned char *h, uint64_t gd_off,
+                   uint64_t file_size)
+{
+  uint64_t capacity = le64 (h + 12), grain = le64 (h + 20);
+  uint32_t per_gt = le32 (h + 44);
+  bool compressed = (le32 (h + 8) & (1u << 16)) != 0;
+  uint64_t nr_gts, max_grain = 0;
+  CLEANUP_FREE uint32_t *gd = NULL;
+  CLEANUP_FREE uint32_t *gt = NULL;
+
+  if (grain == 0 || per_gt == 0 || per_gt > 65536 || grain > 65536) {
+    error ("read \"%s\": corrupt VMDK header (grain size %llu, %u entries "
+           "per table)", path, (unsigned long long) grain, per_gt);
     return -1;
+  }
+  nr_gts = (capacity + grain * per_gt - 1) / (grain * per_gt);
+  if (nr_gts > (UINT64_C(1) << 24) || gd_off * 512 + nr_gts * 4 > file_size) {
+    error ("read \"%s\": VMDK file is truncated (its grain directory is "
+           "beyond the end of the file)", path);
+    return -1;
+  }
+  gd = malloc (nr_gts * 4);
+  gt = malloc ((size_t) per_gt * 4);
+  if (gd == NULL || gt == NULL ||
+      read_at (path, gd, nr_gts * 4, gd_off * 512) != (ssize_t) (nr_gts * 4)) {
+    error ("read \"%s\": cannot read the VMDK grain directory", path);
+    return -1;
+  }
+  for (uint64_t i = 0; i < nr_gts; i++) {
+    uint64_t gto = le32 ((unsigned char *) &gd[i]);
+    if (gto == 0)
+      continue;
+    if (gto * 512 + per_gt * 4 > file_size ||
+        read_at (path, gt, per_gt * 4, gto * 512) != (ssize_t) (per_gt * 4)) {
+      error ("read \"%s\": VMDK file is truncated (grain table %llu is "
+             "beyond the end of the file)", path, (unsigned long long) i);
+      return -1;
+    }
+    for (uint32_t k = 0; k < per_gt; k++) {
+      uint64_t g = le32 ((unsigned char *) &gt[k]);
+      if (g > 1 && g > max_grain)
+        max_grain = g;
+    }
+  }
+  if (max_grain) {
+    uint64_t end = max_grain * 512 + (compressed ? 12 : grain * 512);
+    if (compressed && end <= file_size) {
+      unsigned char m[12];
+      if (read_at (path, m, 12, max_grain * 512) == 12)
+        end += le32 (m + 8);
+    }
+    if (end > file_size) {
+      error ("read \"%s\": VMDK file is truncated (data ends at byte %llu, "
+             "the file has %llu)", path, (unsigned long long) end,
+             (unsigned long long) file_size);
+      return -1;
+    }
   }
   return 0;
 }

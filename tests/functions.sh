@@ -1,3 +1,6 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # variables set here are for the tests
+# shellcheck disable=SC2054  # commas inside qemu arguments are intended
 # tests/functions.sh: helpers for the tests/test-*.sh scripts.
 #
 # Source it near the top of a test:
@@ -115,13 +118,17 @@ sha256_of() {
     echo "${sum%% *}"
 }
 
-# real_debian12_vmdk: build (once; cached) the real bootable Debian 12
-# guest exported like vSphere, and print the path of its VMDK.  Skips
-# the test when that cannot be done here (not root, no debootstrap).
-real_debian12_vmdk() {
+# need_real_debian12: build, once (it is cached), the real bootable
+# Debian 12 guest exported like vSphere (tests/images/real-debian12.sh)
+# and put the path of its VMDK in $deb12_vmdk.  Skips the test when it
+# cannot be built here (not root, no debootstrap).  Call it directly, not
+# in $(...), so that a skip ends the test.
+deb12_vmdk=
+need_real_debian12() {
     require_root
-    require_cmd debootstrap qemu-img sfdisk losetup partx
-    "$FERRY_IMAGES/real-debian12.sh" "$(ferry_test_cache)"
+    require_cmd debootstrap qemu-img sfdisk losetup partx lsinitramfs
+    deb12_vmdk="$("$FERRY_IMAGES/real-debian12.sh" "$(ferry_test_cache)")" ||
+        fail "could not build the Debian 12 test guest"
 }
 
 # boot_guest DISK FORMAT LOG [TIMEOUT=300] [BUS=virtio]

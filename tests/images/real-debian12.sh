@@ -202,7 +202,9 @@ in_chroot apt-get -q update
 in_chroot apt-get -q -y --no-install-recommends install "${late_pkgs[@]}"
 
 kvers=("$mnt"/lib/modules/*)
-[ "${#kvers[@]}" -eq 1 ] && [ -d "${kvers[0]}" ] || die "expected one kernel in /lib/modules"
+if [ "${#kvers[@]}" -ne 1 ] || [ ! -d "${kvers[0]}" ]; then
+    die "expected one kernel in /lib/modules"
+fi
 kver="${kvers[0]##*/}"
 initrd="$mnt/boot/initrd.img-$kver"
 [ -f "$initrd" ] || die "no initramfs for $kver"
@@ -212,6 +214,10 @@ if grep -qE '/virtio_blk\.ko(\.[a-z]+)?$' "$work/initrd.list"; then
 fi
 grep -qE '/vmw_pvscsi\.ko(\.[a-z]+)?$' "$work/initrd.list" ||
     die "the initramfs lacks vmw_pvscsi.ko: MODULES=list was not honoured"
+{
+    echo "modules in initrd.img-$kver:"
+    grep -oE '[^/]+\.ko(\.[a-z]+)?$' "$work/initrd.list" | sort | paste -sd' ' -
+} >> "$log"
 
 # -------------------------------------------------------- configuration
 
@@ -313,6 +319,7 @@ if grep -q loop "$mnt/boot/grub/grub.cfg"; then
 fi
 grep -qE "^[[:space:]]*linux[[:space:]]+/boot/vmlinuz-$kver root=/dev/sda1 .*console=ttyS0,115200" \
     "$mnt/boot/grub/grub.cfg" || die "unexpected linux line in grub.cfg"
+grep -E '^[[:space:]]*linux[[:space:]]' "$mnt/boot/grub/grub.cfg" >> "$log"
 
 # ---------------------------------------------------------------- finish
 
