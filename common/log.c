@@ -89,8 +89,8 @@ info (const char *fs, ...)
   if (settings.machine_readable)
     emit_json_line ("info", msg);
   else {
-    printf ("%s\n", msg);
-    fflush (stdout);
+    /* stderr: stdout carries documents (inspect's JSON). */
+    fprintf (stderr, "%s\n", msg);
   }
 }
 

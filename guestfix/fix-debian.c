@@ -163,6 +163,11 @@ fix_devices (guestfs_h *g, const struct fix_params *p, struct report *r,
 static bool
 physical_nic_name (const char *s)
 {
+  /* Interface names are at most 15 characters; "ethernets" is the
+   * netplan section, not a NIC.
+   */
+  if (strlen (s) > 15 || strcmp (s, "ethernets") == 0)
+    return false;
   return strncmp (s, "eth", 3) == 0 || strncmp (s, "en", 2) == 0 ||
     strncmp (s, "em", 2) == 0;
 }

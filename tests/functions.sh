@@ -29,6 +29,9 @@ abs_top_builddir="${abs_top_builddir:-$(pwd)}"
 FERRY="${FERRY:-$abs_top_builddir/ferry}"
 FERRY_IMAGES="$abs_top_srcdir/tests/images"
 export LIBGUESTFS_BACKEND="${LIBGUESTFS_BACKEND:-direct}"
+# Tests point TMPDIR at their own directory to catch leftovers; keep
+# libguestfs' appliance cache out of it (and shared between tests).
+export LIBGUESTFS_CACHEDIR="${LIBGUESTFS_CACHEDIR:-/var/tmp}"
 
 # skip REASON: print "SKIP: REASON" and exit 77 (automake's skip code).
 skip() {
