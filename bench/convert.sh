@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/convert.sh [--runs N] [--image VMDK]
+# bench/convert.sh [--runs N] [--image VMDK] [--logs DIR]
 #
 # End-to-end and copy-step benchmark of ferry against virt-v2v, qemu-img
 # convert and nbdcopy, all on the same VMware-exported guest and in one
@@ -28,7 +28,8 @@
 # Everything is written to a private work dir, removed on exit; the
 # tools' own temp files go there too (TMPDIR is pointed at it).  Nothing
 # is written next to the source image.  With --runs N each figure is the
-# median over N runs, taken per column.
+# median over N runs, taken per column.  --logs DIR keeps each tool's
+# output and time figures (not the disks) in DIR.
 #
 # How things are measured: /usr/bin/time -f '%e %U %S %M' around each
 # tool.  CPU = user + sys of the tool and of the children it waits for
@@ -54,6 +55,7 @@ usage() {
 }
 
 runs=1
+logs=
 img=/var/cache/ferry-tests/deb12-vmw-disk1.vmdk
 while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -61,6 +63,8 @@ while [ "$#" -gt 0 ]; do
         --runs=*) runs="${1#--runs=}"; shift ;;
         --image) [ "$#" -ge 2 ] || die "--image needs a path"; img="$2"; shift 2 ;;
         --image=*) img="${1#--image=}"; shift ;;
+        --logs) [ "$#" -ge 2 ] || die "--logs needs a directory"; logs="$2"; shift 2 ;;
+        --logs=*) logs="${1#--logs=}"; shift ;;
         -h|--help) usage 0 ;;
         *) echo "$prog: unknown argument \"$1\"" >&2; usage 1 >&2 ;;
     esac
@@ -72,6 +76,8 @@ skip_v2v="${FERRY_BENCH_SKIP_V2V:-0}"
 [ "$skip_v2v" = 1 ] || skip_v2v=0
 
 [ -x "$ferry" ] || die "$ferry is missing: run 'make ferry' in $top"
+[ -z "$logs" ] || mkdir -p -- "$logs" || die "cannot create $logs"
+[ -z "$logs" ] || logs="$(cd "$logs" && pwd)"
 [ -f "$img" ] || die "$img is missing: run $top/tests/images/real-debian12.sh $(dirname "$img")"
 img="$(cd "$(dirname "$img")" && pwd)/$(basename "$img")"
 tools=(/usr/bin/time qemu-img qemu-nbd nbdcopy guestfish du sync)
@@ -216,6 +222,7 @@ cat -- "$img" >/dev/null
 run_timed warmup "$work" guestfish --ro -a /dev/null run
 
 ferry_appliance=()
+ferry_copied=
 for ((run = 1; run <= runs; run++)); do
     rd="$work/run$run"
     mkdir -p "$rd/ferry" "$rd/v2v" "$rd/copy"
@@ -229,6 +236,7 @@ for ((run = 1; run <= runs; run++)); do
     add ferry.copy "$copy"
     a="$(sed -n 's/^ferry: debug: appliance work took \([0-9.]*\) s$/\1/p' "$rd/ferry.log" | tail -n 1)"
     [ -z "$a" ] || ferry_appliance+=("$a")
+    ferry_copied="$(grep -E '^copied sd[a-z]+: ' "$rd/ferry.log" | tail -n 1 || true)"
     [ -f "$rd/ferry/$name-sda" ] || die "ferry wrote no $rd/ferry/$name-sda"
     sizes[ferry]="$(size_fields "$rd/ferry/$name-sda")"
     say "  ferry: wall $w s, copy $copy s, appliance ${a:-?} s"
@@ -259,6 +267,10 @@ for ((run = 1; run <= runs; run++)); do
 
     # Only the figures are kept: the outputs are about 1 GiB each.
     rm -rf -- "$rd/ferry" "$rd/v2v" "$rd/copy"
+    if [ -n "$logs" ]; then
+        mkdir -p -- "$logs/run$run"
+        cp -- "$rd"/*.log "$rd"/*.time "$rd"/*.sync "$logs/run$run/"
+    fi
 done
 
 [ "$(img_id)" = "$img_id0" ] || die "$img changed during the benchmark; the figures are void"
@@ -297,6 +309,8 @@ echo "  copy s: ferry's 'copy total' debug line; virt-v2v's 'Copying disk' stage
 echo "  sync s: a sync right after the tool (unflushed writes it left), not in wall."
 [ "${#ferry_appliance[@]}" -eq 0 ] ||
     echo "  ferry appliance work (inspect+fix+trim): $(median "${ferry_appliance[@]}") s"
+[ -z "$ferry_copied" ] || echo "  ferry (last run): $ferry_copied"
+[ -z "$logs" ] || echo "  logs: $logs"
 echo
 echo "ratios:"
 if [ "$skip_v2v" = 0 ]; then

@@ -191,9 +191,9 @@ local_disk_begin (struct output *o, size_t i, const struct source_disk *d,
                       : "compat=1.1,preallocation=off",
       l->tmp[i], size, NULL
     };
-    /* qemu-nbd's write-back cache is flushed when the engine flushes
-     * and when the server exits, so --cache=unsafe only skips the
-     * needless fsyncs in between.
+    /* --cache=unsafe: qemu-nbd never fsyncs; we fsync the file once
+     * after the server has exited (local_disk_end), which is cheaper
+     * than the flushes the engine would otherwise wait for.
      */
     static const char *const nbd_args[] = {
       "--cache=unsafe", "--discard=unmap", NULL
@@ -236,8 +236,20 @@ local_disk_end (struct output *o, size_t i, struct copy_dest *dest)
     }
     dest->fd = -1;
   }
-  /* qemu-nbd writes its qcow2 metadata out when it exits. */
-  nbd_server_stop (&l->servers[i]);
+  /* qemu-nbd writes its qcow2 metadata out when it exits; it runs with
+   * --cache=unsafe, so the data is on disk only after our own fsync.
+   */
+  if (l->servers[i].pid > 0) {
+    int fd;
+    nbd_server_stop (&l->servers[i]);
+    fd = open (l->tmp[i], O_RDONLY | O_CLOEXEC);
+    if (fd == -1 || fsync (fd) == -1) {
+      error ("write \"%s\": %m", l->tmp[i]);
+      ret = -1;
+    }
+    if (fd >= 0)
+      close (fd);
+  }
   free (dest->nbd_uri);
   dest->nbd_uri = NULL;
   return ret;

@@ -1,0 +1,52 @@
+#!/bin/bash
+# End to end on the real Debian 12 guest exported like vSphere
+# (streamOptimized VMDK, no virtio in its initramfs, fstab by /dev/sda1,
+# ifupdown on ens192, open-vm-tools):
+#   1. negative control: the original on virtio-blk cannot find its root;
+#   2. ferry converts it, without touching the source;
+#   3. the result boots on virtio-blk + virtio-net to multi-user, root on
+#      /dev/vda*, no failed units, an IPv4 lease on its virtio NIC.
+set -euo pipefail
+source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
+require_cmd qemu-system-x86_64 qemu-img jq
+need_real_debian12            # sets $deb12_vmdk, or skips (not root, no debootstrap)
+mk_tmpdir
+export TMPDIR="$tmpdir/tmp"; mkdir "$TMPDIR"
+src="$deb12_vmdk"
+before=$(sha256_of "$src")
+
+echo "negative control: the unconverted guest on virtio-blk"
+rc=0
+line=$(boot_guest "$src" vmdk "$tmpdir/neg.log" 300 virtio) || rc=$?
+[ "$rc" = 1 ] || fail "negative control: expected a boot failure, got $rc: $line"
+grep -q 'Gave up waiting for root' <<<"$line" || fail "negative control: $line"
+echo "ok: $line"
+
+echo "converting"
+mkdir "$tmpdir/out"
+"$FERRY" convert -i disk "$src" -o local -os "$tmpdir/out" -of qcow2 --machine-readable \
+    > "$tmpdir/convert.jsonl" || { cat "$tmpdir/convert.jsonl"; fail "convert failed"; }
+[ "$(sha256_of "$src")" = "$before" ] || fail "the source VMDK was modified"
+jq -se 'map(select(.type == "result"))[0].ok' "$tmpdir/convert.jsonl" >/dev/null ||
+    fail "no ok result in the machine-readable output"
+jq -se 'map(select(.type == "progress"))[-1] | .bytes_done == .bytes_total and .bytes_total > 0' \
+    "$tmpdir/convert.jsonl" >/dev/null || fail "progress did not reach its total"
+[ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
+out="$tmpdir/out/deb12-vmw-disk1-sda"
+rep="$tmpdir/out/deb12-vmw-disk1.changes.json"
+qemu-img check -q "$out" || fail "output qcow2 is corrupt"
+jq -e '.packages_removed | index("open-vm-tools")' "$rep" >/dev/null || fail "open-vm-tools not removed"
+jq -e '.changes[] | select(.action == "regenerated")' "$rep" >/dev/null || fail "initramfs not regenerated"
+# Only the guest's data crossed: trimmed free space was skipped.
+alloc=$(du -B1 "$out" | cut -f1)
+[ "$alloc" -lt $(( 1536 * 1024 * 1024 )) ] || fail "output is not sparse: $alloc bytes"
+
+echo "booting the converted guest on virtio-blk + virtio-net"
+line=$(boot_guest "$out" qcow2 "$tmpdir/boot.log" 400 virtio) || fail "converted guest did not boot: $line"
+echo "$line"
+grep -q 'state=running' <<<"$line" || fail "system state: $line"
+grep -qE 'root=/dev/vda[0-9]' <<<"$line" || fail "root is not on /dev/vda: $line"
+grep -qE 'ipv4=ens3:10\.0\.2\.' <<<"$line" || fail "no IPv4 lease on ens3: $line"
+grep -q 'failed=0' <<<"$line" || fail "failed units: $line"
+[ "$(sha256_of "$src")" = "$before" ] || fail "the source VMDK was modified"
+echo "PASS: converted guest boots"

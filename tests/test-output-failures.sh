@@ -1,0 +1,57 @@
+#!/bin/bash
+# Failures during the conversion leave nothing behind: the output disk
+# filling up during the copy, and SIGINT in the middle of the copy.
+set -euo pipefail
+source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
+require_root
+require_cmd qemu-img qemu-nbd jq mount
+mk_tmpdir
+export TMPDIR="$tmpdir/tmp"; mkdir "$TMPDIR"
+
+src="$tmpdir/guest.img"
+"$FERRY_IMAGES/phony-debian.sh" ifupdown "$src"
+# A second disk of incompressible data, so the copy takes a few seconds.
+head -c $(( 768 * 1024 * 1024 )) /dev/urandom > "$tmpdir/data.img"
+
+no_leftovers() {
+    [ -z "$(ls -A "$1")" ] || fail "$2: files left in the output: $(ls -A "$1")"
+    [ -z "$(ls -A "$TMPDIR")" ] || fail "$2: temp files left: $(ls -A "$TMPDIR")"
+    ! pgrep -f "qemu-nbd.*$TMPDIR" >/dev/null || fail "$2: qemu-nbd still running"
+}
+
+# 1. Disk full: a 64 MiB filesystem for a 768 MiB disk.
+small="$tmpdir/small"; mkdir "$small"
+mount -t tmpfs -o size=64m ferry-test "$small"
+umount_small() { umount "$small" 2>/dev/null || true; }
+at_exit umount_small
+for fmt in qcow2 raw; do
+    rc=0
+    err=$("$FERRY" convert -q -if raw -i disk "$src" "$tmpdir/data.img" \
+          -o local -os "$small" -of "$fmt" 2>&1) || rc=$?
+    [ "$rc" = 1 ] || fail "disk full ($fmt): expected exit 1, got $rc: $err"
+    grep -q '^ferry: write "sdb": .*No space left on device' <<<"$err" ||
+        fail "disk full ($fmt): unclear message: $err"
+    no_leftovers "$small" "disk full ($fmt)"
+    echo "ok: disk full ($fmt): $(grep '^ferry: write' <<<"$err")"
+done
+
+# 2. SIGINT once the copy of the big disk has started.
+out="$tmpdir/out"; mkdir "$out"
+"$FERRY" convert --machine-readable --workers 1 -if raw -i disk "$src" "$tmpdir/data.img" \
+    -o local -os "$out" > "$tmpdir/events.jsonl" 2> "$tmpdir/err" &
+pid=$!
+for (( i = 0; i < 600; i++ )); do
+    grep -q '"disk":"sdb"' "$tmpdir/events.jsonl" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+done
+grep -q '"disk":"sdb"' "$tmpdir/events.jsonl" || fail "sigint: the copy never started: $(cat "$tmpdir/err")"
+kill -INT "$pid"
+rc=0; wait "$pid" || rc=$?
+[ "$rc" = 1 ] || fail "sigint: expected exit 1, got $rc"
+grep -q 'interrupted' "$tmpdir/err" || fail "sigint: no 'interrupted' message: $(cat "$tmpdir/err")"
+jq -se 'map(select(.type == "result"))[0].ok == false' "$tmpdir/events.jsonl" >/dev/null ||
+    fail "sigint: machine-readable result is not a failure"
+no_leftovers "$out" "sigint"
+echo "ok: sigint: $(grep '^ferry:' "$tmpdir/err" | tail -1)"
+echo "PASS: output failures"
