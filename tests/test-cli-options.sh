@@ -19,7 +19,7 @@ grep -q 'allow-external-extents' <<<"$out" || fail "-io ? does not list allow-ex
 expect_error() {
     local pattern="$1"; shift
     local err rc=0
-    err="$("$@" 2>&1 >/dev/null)" || rc=$?
+    err="$("$@" -q 2>&1 >/dev/null)" || rc=$?
     [ "$rc" -eq 1 ] || fail "expected exit 1 from '$*', got $rc ($err)"
     grep -qE -- "$pattern" <<<"$err" || fail "'$*': message '$err' does not match '$pattern'"
     [ "$(wc -l <<<"$err")" -eq 1 ] || fail "'$*': more than one line: $err"
