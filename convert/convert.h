@@ -23,12 +23,17 @@ struct copy_stats {
   double seconds;
 };
 
-/* Copy the NBD export at src_uri to dest.  label names the output in
- * messages.  Returns 0 or -1 after error().
+/* Read the allocation map of the NBD export at src_uri into *map
+ * (caller frees map->v).  label names the disk in messages.
+ */
+extern int copy_map_source (const char *src_uri, uint64_t size,
+                            const char *label, struct copy_map *map);
+/* Copy the data in map from src_uri to dest.  Returns 0 or -1 after
+ * error().
  */
 extern int copy_disk (const char *src_uri, struct copy_dest *dest,
-                      const char *label, const struct copy_opts *o,
-                      struct copy_stats *st);
+                      const struct copy_map *map, const char *label,
+                      const struct copy_opts *o, struct copy_stats *st);
 
 /* Everything the command line said. */
 struct convert_opts {

@@ -24,16 +24,13 @@
 #define REQUEST_SIZE (2 * 1024 * 1024)
 #define MAX_WORKERS 8
 
-struct chunk {
-  uint64_t offset;
-  uint32_t length;
-};
+#define ALIGN (64 * 1024)
 
 struct job {
   const char *src_uri;
   struct copy_dest *dest;
   const char *label;
-  struct chunk *chunks;
+  const struct copy_chunk *chunks;
   size_t nr_chunks;
   atomic_size_t next;           /* next chunk to take */
   atomic_uint_fast64_t done;    /* bytes of chunks finished */
@@ -100,7 +97,7 @@ worker (void *arg)
 
   while (!j->failed) {
     size_t k = atomic_fetch_add (&j->next, 1);
-    const struct chunk *c;
+    const struct copy_chunk *c;
 
     if (k >= j->nr_chunks)
       break;
@@ -122,8 +119,17 @@ worker (void *arg)
       }
       else {
         size_t w = 0;
+        uint64_t at = c->offset;
+        const struct qcow2_map *q = j->dest->qmap;
+        /* Chunks never straddle unallocated clusters, and allocated
+         * clusters are laid out in guest order, so one lookup gives
+         * the place of the whole chunk.
+         */
+        if (q)
+          at = ((uint64_t) q->host[c->offset >> q->cluster_bits] << q->cluster_bits)
+            | (c->offset & ((UINT64_C(1) << q->cluster_bits) - 1));
         while (w < c->length) {
-          ssize_t r = pwrite (j->dest->fd, buf + w, c->length - w, c->offset + w);
+          ssize_t r = pwrite (j->dest->fd, buf + w, c->length - w, at + w);
           if (r == -1 && errno == EINTR && !interrupted ())
             continue;
           if (r == -1) {
@@ -158,21 +164,47 @@ worker (void *arg)
 
 /* Collecting the allocation map. */
 struct extents {
-  struct chunk *v;
+  struct copy_chunk *v;
   size_t n, cap;
   uint64_t data_bytes;
   uint64_t end;                 /* how far the map reaches */
+  uint64_t size;                /* the disk's size */
   int err;
 };
 
 static int
 add_data (struct extents *e, uint64_t off, uint64_t len)
 {
+  uint64_t end = off + len;
+
+  /* Whole 64 KiB blocks, so that a qcow2 output's clusters are either
+   * fully described or not at all.  The rounding only ever reads a
+   * little more of the source.
+   */
+  off &= ~(uint64_t) (ALIGN - 1);
+  end = (end + ALIGN - 1) & ~(uint64_t) (ALIGN - 1);
+  if (end > e->size)
+    end = e->size;
+  if (e->n > 0 && off < e->v[e->n - 1].offset + e->v[e->n - 1].length)
+    off = e->v[e->n - 1].offset + e->v[e->n - 1].length;
+  if (off >= end)
+    return 0;
+  len = end - off;
+  /* Extend the previous request when this extent continues it. */
+  if (e->n > 0 && e->v[e->n - 1].offset + e->v[e->n - 1].length == off &&
+      e->v[e->n - 1].length < REQUEST_SIZE) {
+    uint32_t room = REQUEST_SIZE - e->v[e->n - 1].length;
+    uint32_t k = len < room ? (uint32_t) len : room;
+    e->v[e->n - 1].length += k;
+    e->data_bytes += k;
+    off += k;
+    len -= k;
+  }
   while (len > 0) {
     uint32_t n = len > REQUEST_SIZE ? REQUEST_SIZE : (uint32_t) len;
     if (e->n == e->cap) {
       size_t cap = e->cap ? e->cap * 2 : 1024;
-      struct chunk *v = realloc (e->v, cap * sizeof *v);
+      struct copy_chunk *v = realloc (e->v, cap * sizeof *v);
       if (v == NULL)
         return -1;
       e->v = v;
@@ -216,6 +248,7 @@ static int
 map_source (const char *uri, uint64_t size, struct extents *e,
             const char *label)
 {
+  e->size = size;
   struct nbd_handle *h = nbd_create ();
   int ret = -1;
 
@@ -280,10 +313,29 @@ map_source (const char *uri, uint64_t size, struct extents *e,
 }
 
 int
-copy_disk (const char *src_uri, struct copy_dest *dest, const char *label,
-           const struct copy_opts *o, struct copy_stats *st)
+copy_map_source (const char *src_uri, uint64_t size, const char *label,
+                 struct copy_map *map)
 {
   struct extents e = { 0 };
+
+  if (map_source (src_uri, size, &e, label) == -1) {
+    free (e.v);
+    return -1;
+  }
+  map->v = e.v;
+  map->nr = e.n;
+  map->data_bytes = e.data_bytes;
+  debug ("copy %s: %zu requests, %llu data bytes of %llu", label, e.n,
+         (unsigned long long) e.data_bytes, (unsigned long long) size);
+  return 0;
+}
+
+int
+copy_disk (const char *src_uri, struct copy_dest *dest,
+           const struct copy_map *map, const char *label,
+           const struct copy_opts *o, struct copy_stats *st)
+{
+  struct extents e = { .v = map->v, .n = map->nr, .data_bytes = map->data_bytes };
   struct job j;
   pthread_t th[MAX_WORKERS];
   size_t nr_workers = o->workers ? o->workers : 4, started = 0;
@@ -292,11 +344,6 @@ copy_disk (const char *src_uri, struct copy_dest *dest, const char *label,
 
   if (nr_workers > MAX_WORKERS)
     nr_workers = MAX_WORKERS;
-  if (map_source (src_uri, dest->size, &e, label) == -1)
-    goto out;
-  debug ("copy %s: %zu requests, %llu data bytes of %llu", label, e.n,
-         (unsigned long long) e.data_bytes, (unsigned long long) dest->size);
-
   memset (&j, 0, sizeof j);
   j.src_uri = src_uri;
   j.dest = dest;
@@ -344,6 +391,5 @@ copy_disk (const char *src_uri, struct copy_dest *dest, const char *label,
   st->seconds = now_seconds () - t0;
   ret = 0;
  out:
-  free (e.v);
   return ret;
 }

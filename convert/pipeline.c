@@ -184,6 +184,7 @@ copy_disks (struct convert_opts *o, struct run *r)
     struct source_disk *d = &r->src.disks[i];
     struct copy_dest dest;
     struct copy_stats st;
+    struct copy_map map = { 0 };
     char label[32], a[32], b[32];
     struct copy_opts co = {
       .workers = o->workers, .progress = progress_copy, .progress_data = label,
@@ -196,13 +197,19 @@ copy_disks (struct convert_opts *o, struct run *r)
     if (nbd_server_start (&r->ovl, "overlay", d->overlay, "qcow2", NULL,
                           true, ro_args) == -1)
       return -1;
-    if (ops->disk_begin (r->out, i, d, &dest) == -1)
+    if (copy_map_source (r->ovl.uri, d->virtual_size, label, &map) == -1)
       return -1;
-    if (copy_disk (r->ovl.uri, &dest, label, &co, &st) == -1) {
-      progress_end ();
-      ops->disk_end (r->out, i, &dest);
+    if (ops->disk_begin (r->out, i, d, &map, &dest) == -1) {
+      free (map.v);
       return -1;
     }
+    if (copy_disk (r->ovl.uri, &dest, &map, label, &co, &st) == -1) {
+      progress_end ();
+      ops->disk_end (r->out, i, &dest);
+      free (map.v);
+      return -1;
+    }
+    free (map.v);
     progress_end ();
     if (ops->disk_end (r->out, i, &dest) == -1)
       return -1;

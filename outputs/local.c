@@ -32,7 +32,8 @@ struct local_output {
   size_t nr_disks;
   char **tmp;                   /* temp path per disk */
   char **final;                 /* final path per disk */
-  struct nbd_server *servers;   /* qemu-nbd per qcow2 disk */
+  struct nbd_server *servers;   /* qemu-nbd per preallocated qcow2 disk */
+  struct qcow2_map *qmaps;      /* our own qcow2 layout per disk */
   char **done;                  /* files already renamed into place */
 };
 
@@ -85,8 +86,9 @@ local_open (const struct output_args *a, const struct source *src)
   l->tmp = calloc (src->nr_disks + 1, sizeof *l->tmp);
   l->final = calloc (src->nr_disks + 1, sizeof *l->final);
   l->servers = calloc (src->nr_disks, sizeof *l->servers);
+  l->qmaps = calloc (src->nr_disks, sizeof *l->qmaps);
   if (l->dir == NULL || l->name == NULL || l->tmp == NULL ||
-      l->final == NULL || l->servers == NULL) {
+      l->final == NULL || l->servers == NULL || l->qmaps == NULL) {
     error ("-o local: %m");
     goto fail;
   }
@@ -148,7 +150,7 @@ local_open (const struct output_args *a, const struct source *src)
 
 static int
 local_disk_begin (struct output *o, size_t i, const struct source_disk *d,
-                  struct copy_dest *dest)
+                  const struct copy_map *map, struct copy_dest *dest)
 {
   struct local_output *l = (struct local_output *) o;
 
@@ -158,6 +160,23 @@ local_disk_begin (struct output *o, size_t i, const struct source_disk *d,
   dest->zero_initialized = true;
   unlink (l->tmp[i]);           /* a leftover from a killed run */
 
+  if (strcmp (l->format, "qcow2") == 0 && !l->preallocated) {
+    /* The usual case: we lay out the qcow2 ourselves and the engine
+     * writes straight into the file.
+     */
+    int fd = open (l->tmp[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd == -1) {
+      error ("create \"%s\": %m", l->tmp[i]);
+      return -1;
+    }
+    if (qcow2_create (fd, l->tmp[i], d->virtual_size, map, &l->qmaps[i]) == -1) {
+      close (fd);
+      return -1;
+    }
+    dest->fd = fd;
+    dest->qmap = &l->qmaps[i];
+    return 0;
+  }
   if (strcmp (l->format, "raw") == 0) {
     int fd = open (l->tmp[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd == -1) {
@@ -236,6 +255,8 @@ local_disk_end (struct output *o, size_t i, struct copy_dest *dest)
     }
     dest->fd = -1;
   }
+  free (l->qmaps[i].host);
+  l->qmaps[i].host = NULL;
   /* qemu-nbd writes its qcow2 metadata out when it exits; it runs with
    * --cache=unsafe, so the data is on disk only after our own fsync.
    */
@@ -374,6 +395,9 @@ local_close (struct output *o)
     for (size_t i = 0; i < l->nr_disks; i++)
       nbd_server_stop (&l->servers[i]);
   free (l->servers);
+  for (size_t i = 0; l->qmaps && i < l->nr_disks; i++)
+    free (l->qmaps[i].host);
+  free (l->qmaps);
   free_string_list (l->tmp);
   free_string_list (l->final);
   free_string_list (l->done);

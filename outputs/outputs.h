@@ -8,9 +8,33 @@
 
 #include "common.h"
 
+/* The data the copy engine will write for one disk: requests of at
+ * most 2 MiB, aligned to 64 KiB, in guest order, known before the copy
+ * starts (holes and zero extents are not in it).
+ */
+struct copy_chunk {
+  uint64_t offset;
+  uint32_t length;
+};
+struct copy_map {
+  struct copy_chunk *v;
+  size_t nr;
+  uint64_t data_bytes;
+};
+
+/* Guest cluster -> file cluster, for outputs that lay out a qcow2
+ * file themselves (outputs/qcow2.c).
+ */
+struct qcow2_map {
+  uint32_t *host;               /* owned; 0 = not allocated */
+  uint64_t nr;
+  unsigned cluster_bits;
+};
+
 /* Where the copy engine writes one disk. */
 struct copy_dest {
   int fd;                       /* a file to pwrite, or -1 */
+  const struct qcow2_map *qmap; /* with fd: translate offsets, or NULL */
   char *nbd_uri;                /* else an NBD server to write (owned) */
   uint64_t size;                /* virtual size */
   bool zero_initialized;        /* destination reads as zeroes: skip holes */
@@ -53,7 +77,7 @@ struct output_ops {
 
   /* Prepare disk i for the copy engine. */
   int (*disk_begin) (struct output *o, size_t i, const struct source_disk *d,
-                     struct copy_dest *dest);
+                     const struct copy_map *map, struct copy_dest *dest);
   /* The engine has written and flushed disk i. */
   int (*disk_end) (struct output *o, size_t i, struct copy_dest *dest);
 
@@ -77,5 +101,13 @@ extern void output_list (FILE *fp);
 extern char *domxml_build (const struct source *src, const char *name,
                            enum firmware fw, uint64_t memory, unsigned vcpus,
                            char *const *disk_paths, const char *disk_format);
+
+/* qcow2.c: write the qcow2 metadata for 'map' into fd (an empty file)
+ * and fill in *out (caller frees out->host).  Data then goes at
+ * out->host[guest_offset >> cluster_bits] << cluster_bits, plus the
+ * offset within the cluster.
+ */
+extern int qcow2_create (int fd, const char *path, uint64_t vsize,
+                         const struct copy_map *map, struct qcow2_map *out);
 
 #endif /* FERRY_OUTPUTS_H */
