@@ -218,6 +218,11 @@ struct source_disk {
   uint64_t file_size;           /* bytes of the source file(s) */
   char *uri;                    /* read-only NBD URI of the source (owned) */
   char *overlay;                /* qcow2 overlay path in the temp dir (owned) */
+  /* qemu may open 'path' with 'format' directly (a plain local file,
+   * no backing chain): the copy then reads overlay and source in one
+   * qemu-nbd instead of going through the source's NBD server.
+   */
+  bool direct;
 };
 
 struct source_nic {

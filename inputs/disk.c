@@ -100,6 +100,8 @@ disk_open (const struct input_args *args, struct source *src)
     sd->format = strdup (d->infos[i].format);
     sd->subformat = d->infos[i].subformat[0] ? strdup (d->infos[i].subformat) : NULL;
     sd->file_size = d->infos[i].file_size;
+    sd->direct = strcmp (d->infos[i].format, "qcow2") != 0 ||
+      d->infos[i].references == NULL || d->infos[i].references[0] == NULL;
     if (sd->format == NULL) {
       error ("-i disk: %m");
       goto fail;
