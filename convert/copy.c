@@ -21,7 +21,13 @@
 
 #include "convert.h"
 
-#define REQUEST_SIZE (2 * 1024 * 1024)
+/* 512 KiB requests keep the source's qemu-nbd (which decompresses a
+ * streamOptimized VMDK in one thread) busy: measured here, 2 MiB
+ * requests left it idle between them and copied 35% slower.
+ */
+#ifndef REQUEST_SIZE
+#define REQUEST_SIZE (512 * 1024)
+#endif
 #define MAX_WORKERS 8
 
 #define ALIGN (64 * 1024)

@@ -9,7 +9,7 @@
 #include "common.h"
 
 /* The data the copy engine will write for one disk: requests of at
- * most 2 MiB, aligned to 64 KiB, in guest order, known before the copy
+ * most 512 KiB, aligned to 64 KiB, in guest order, known before the copy
  * starts (holes and zero extents are not in it).
  */
 struct copy_chunk {
