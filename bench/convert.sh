@@ -303,7 +303,7 @@ row "nbdcopy" nbdcopy
 echo
 echo "  cpu s = user + sys of the tool and the children it waited for (incl."
 echo "  libguestfs' qemu); NOT counted: daemons that fork away (ferry's qemu-nbd"
-echo "  source/overlay/output servers; virt-v2v's nbdkit/qemu-nbd if daemonised)."
+echo "  source and overlay servers; virt-v2v's nbdkit/qemu-nbd if daemonised)."
 echo "  peak RSS = largest single process (ru_maxrss), not a sum."
 echo "  copy s: ferry's 'copy total' debug line; virt-v2v's 'Copying disk' stage."
 echo "  sync s: a sync right after the tool (unflushed writes it left), not in wall."

@@ -59,7 +59,7 @@ is_stable_spec (const char *tok, size_t len)
 }
 
 static int
-fstab_line (struct strbuf *out, const struct textline *l,
+fstab_line (struct sbuf *out, const struct textline *l,
             const void *vmap, size_t nr_map)
 {
   const struct devmap *map = vmap;
@@ -104,7 +104,7 @@ is_cmdline_sep (char c)
 }
 
 static int
-cmdline_line (struct strbuf *out, const struct textline *l,
+cmdline_line (struct sbuf *out, const struct textline *l,
               const void *vmap, size_t nr_map)
 {
   const struct devmap *map = vmap;
@@ -138,7 +138,7 @@ cmdline_line (struct strbuf *out, const struct textline *l,
     if (to == NULL)
       continue;
 
-    if (strbuf_add (out, &l->p[copied], vstart - copied) == -1 ||
+    if (sbuf_add (out, &l->p[copied], vstart - copied) == -1 ||
         strbuf_adds (out, to) == -1)
       return -1;
     copied = vend;
@@ -146,7 +146,7 @@ cmdline_line (struct strbuf *out, const struct textline *l,
     changed = 1;
   }
 
-  if (strbuf_add (out, &l->p[copied], l->len - copied + l->eollen) == -1)
+  if (sbuf_add (out, &l->p[copied], l->len - copied + l->eollen) == -1)
     return -1;
   return changed;
 }
@@ -160,7 +160,7 @@ rewrite_cmdline_devices (const char *text,
 }
 
 static int
-resume_line (struct strbuf *out, const struct textline *l,
+resume_line (struct sbuf *out, const struct textline *l,
              const void *vmap, size_t nr_map)
 {
   const struct devmap *map = vmap;

@@ -75,7 +75,7 @@ find_mac (const struct nicmap *map, size_t nr_map, const char *p, size_t len)
  * entries with new_name == old_name never count as changes.
  */
 static int
-replace_at (struct strbuf *out, const struct textline *l,
+replace_at (struct sbuf *out, const struct textline *l,
             const char *at, size_t len, const char *repl)
 {
   if (span_eq (at, len, repl))
@@ -84,7 +84,7 @@ replace_at (struct strbuf *out, const struct textline *l,
 }
 
 static int
-copy_line (struct strbuf *out, const struct textline *l)
+copy_line (struct sbuf *out, const struct textline *l)
 {
   return strbuf_addline (out, l) == -1 ? -1 : 0;
 }
@@ -140,7 +140,7 @@ is_name_list (const char *w, size_t len)
 
 /* Append the line renaming words number first..last (0 based). */
 static int
-rename_words (struct strbuf *out, const struct textline *l,
+rename_words (struct sbuf *out, const struct textline *l,
               size_t first, size_t last,
               const struct nicmap *map, size_t nr_map)
 {
@@ -155,13 +155,13 @@ rename_words (struct strbuf *out, const struct textline *l,
     e = find_name (map, nr_map, &l->p[start], len, 1);
     if (e == NULL || strcmp (e->old_name, e->new_name) == 0)
       continue;
-    if (strbuf_add (out, &l->p[copied], start - copied) == -1 ||
+    if (sbuf_add (out, &l->p[copied], start - copied) == -1 ||
         strbuf_adds (out, e->new_name) == -1)
       return -1;
     copied = start + strlen (e->old_name); /* keeps ":0" / ".10" */
     changed = 1;
   }
-  if (strbuf_add (out, &l->p[copied], l->len - copied + l->eollen) == -1)
+  if (sbuf_add (out, &l->p[copied], l->len - copied + l->eollen) == -1)
     return -1;
   return changed;
 }
@@ -233,7 +233,7 @@ ifupdown_list_ifaces (const char *text, char ***names)
 }
 
 static int
-ifupdown_line (struct strbuf *out, const struct textline *l,
+ifupdown_line (struct sbuf *out, const struct textline *l,
                const void *vmap, size_t nr_map)
 {
   const struct nicmap *map = vmap;
@@ -283,7 +283,7 @@ struct pline {
 };
 
 struct doc {
-  struct strbuf out;
+  struct sbuf out;
   struct textline *lines;
   struct pline *pl;
   size_t nr;
@@ -324,13 +324,13 @@ doc_finish (struct doc *d, int ok, int *changes)
   free (d->lines);
   free (d->pl);
   if (!ok) {
-    free (d->out.ptr);
+    free (d->out.s);
     errno = ENOMEM;
     return NULL;
   }
   if (changes)
     *changes = d->n;
-  return strbuf_finish (&d->out);
+  return sbuf_take (&d->out);
 }
 
 static int
@@ -349,7 +349,7 @@ in_sect (const struct pline *p, const char *name)
  * (exactly: names derived from it such as VLANs stay valid as they are).
  */
 static int
-rename_val (struct strbuf *out, const struct pline *p,
+rename_val (struct sbuf *out, const struct pline *p,
             const struct nicmap *map, size_t nr_map)
 {
   const struct nicmap *e = find_name (map, nr_map, p->val, p->vallen, 0);
@@ -440,7 +440,7 @@ parse_yaml (const struct textline *l, struct pline *p)
 
 /* Rename exact names in a one-line flow sequence [ens160, "ens192"]. */
 static int
-netplan_flow (struct strbuf *out, const struct pline *p,
+netplan_flow (struct sbuf *out, const struct pline *p,
               const struct nicmap *map, size_t nr_map)
 {
   const struct textline *l = p->l;
@@ -462,13 +462,13 @@ netplan_flow (struct strbuf *out, const struct pline *p,
     m = find_name (map, nr_map, a, b - a, 0);
     if (m == NULL || strcmp (m->old_name, m->new_name) == 0)
       continue;
-    if (strbuf_add (out, copied, a - copied) == -1 ||
+    if (sbuf_add (out, copied, a - copied) == -1 ||
         strbuf_adds (out, m->new_name) == -1)
       return -1;
     copied = b;
     changed = 1;
   }
-  if (strbuf_add (out, copied, end - copied + l->eollen) == -1)
+  if (sbuf_add (out, copied, end - copied + l->eollen) == -1)
     return -1;
   return changed;
 }
@@ -478,7 +478,7 @@ netplan_flow (struct strbuf *out, const struct pline *p,
  * look at the whole block before emitting anything.
  */
 static int
-netplan_ethernet (struct strbuf *out, const struct pline *pl,
+netplan_ethernet (struct sbuf *out, const struct pline *pl,
                   size_t first, size_t end,
                   const struct nicmap *map, size_t nr_map)
 {
@@ -748,7 +748,7 @@ rewrite_nm_keyfile (const char *text,
  * in a .network file matches every interface.
  */
 static int
-networkd_match (struct strbuf *out, const struct pline *p, int is_link,
+networkd_match (struct sbuf *out, const struct pline *p, int is_link,
                 int *has_name, const struct nicmap *map, size_t nr_map)
 {
   const struct textline *l = p->l;
@@ -757,13 +757,13 @@ networkd_match (struct strbuf *out, const struct pline *p, int is_link,
   const int is_name = key_is (p, "Name");
   const char *s = p->val, *end = p->val + p->vallen;
   const struct nicmap *dropped = NULL;
-  struct strbuf lb = STRBUF_INIT;
+  struct sbuf lb = SBUF_INIT;
   int changed = 0, kept = 0, r = 0;
 
   if (!is_mac && !is_name)
     return copy_line (out, l);
 
-  if (strbuf_add (&lb, l->p, s - l->p) == -1)
+  if (sbuf_add (&lb, l->p, s - l->p) == -1)
     goto err;
   while (s < end) {
     const char *ws = s, *tok, *repl = NULL;
@@ -795,32 +795,32 @@ networkd_match (struct strbuf *out, const struct pline *p, int is_link,
     /* Keep the blanks before each token but the first one kept, so
      * dropping a MAC leaves no stray blanks after '='.
      */
-    if ((kept++ > 0 && strbuf_add (&lb, ws, tok - ws) == -1) ||
-        strbuf_add (&lb, repl ? repl : tok,
+    if ((kept++ > 0 && sbuf_add (&lb, ws, tok - ws) == -1) ||
+        sbuf_add (&lb, repl ? repl : tok,
                     repl ? strlen (repl) : (size_t) (s - tok)) == -1)
       goto err;
     changed |= repl != NULL;
   }
-  if (strbuf_add (&lb, end, l->p + l->len - end + l->eollen) == -1)
+  if (sbuf_add (&lb, end, l->p + l->len - end + l->eollen) == -1)
     goto err;
 
   if (!changed)
     r = copy_line (out, l);
   else if (kept > 0)
-    r = strbuf_add (out, lb.ptr, lb.len);
+    r = sbuf_add (out, lb.s, lb.len);
   else if (!*has_name) {
-    if (strbuf_add (out, l->p, p->key - l->p) == -1 ||
+    if (sbuf_add (out, l->p, p->key - l->p) == -1 ||
         strbuf_adds (out, "Name=") == -1 ||
         strbuf_adds (out, dropped->new_name) == -1 ||
-        strbuf_add (out, l->p + l->len, l->eollen) == -1)
+        sbuf_add (out, l->p + l->len, l->eollen) == -1)
       r = -1;
     *has_name = 1;
   }
-  free (lb.ptr);
+  free (lb.s);
   return r == -1 ? -1 : changed;
 
  err:
-  free (lb.ptr);
+  free (lb.s);
   return -1;
 }
 
@@ -896,7 +896,7 @@ assigns_name (const char *p, size_t len)
 char *
 rewrite_persistent_net_rules (const char *text, int *changes)
 {
-  struct doc d = { .out = STRBUF_INIT };
+  struct doc d = { .out = SBUF_INIT };
   size_t k, j, i;
 
   if (changes)

@@ -21,6 +21,8 @@
 #define FERRY_REWRITE_H
 
 #include <stddef.h>
+
+#include "common.h"
 #include <string.h>
 
 /* A block device name as the source guest saw it, and what to use
@@ -191,23 +193,9 @@ extern char *text_diff (const char *before, const char *after,
  * ---------------------------------------------------------------------
  */
 
-/* A growable NUL terminated string.  Initialise with STRBUF_INIT.  On
- * any error the caller just frees 'ptr'.
+/* Growable strings are common/common.h's struct sbuf (SBUF_INIT,
+ * sbuf_add, sbuf_take); on any error the caller just frees its 's'.
  */
-struct strbuf {
-  char *ptr;
-  size_t len;
-  size_t cap;
-};
-#define STRBUF_INIT { .ptr = NULL, .len = 0, .cap = 0 }
-
-/* Append n bytes.  Returns 0, or -1 with errno = ENOMEM.  */
-extern int strbuf_add (struct strbuf *sb, const char *s, size_t n);
-
-/* Hand over the string (never NULL on success, "" if nothing was added).
- * Returns NULL with errno = ENOMEM on failure, after freeing the buffer.
- */
-extern char *strbuf_finish (struct strbuf *sb);
 
 /* One line of a text: 'len' bytes of content at 'p', followed by
  * 'eollen' bytes of line ending ("\n", "\r\n", or nothing for a last
@@ -226,22 +214,22 @@ extern int split_lines (const char *text,
                         struct textline **lines, size_t *nr);
 
 static inline int
-strbuf_adds (struct strbuf *sb, const char *s)
+strbuf_adds (struct sbuf *sb, const char *s)
 {
-  return strbuf_add (sb, s, strlen (s));
+  return sbuf_add (sb, s, strlen (s));
 }
 
 /* Append a line exactly as it was, with its own line ending.  */
 static inline int
-strbuf_addline (struct strbuf *sb, const struct textline *l)
+strbuf_addline (struct sbuf *sb, const struct textline *l)
 {
-  return strbuf_add (sb, l->p, l->len + l->eollen);
+  return sbuf_add (sb, l->p, l->len + l->eollen);
 }
 
 /* Append line 'l' (with its line ending) with bytes [off, off+len) of
  * it replaced by 'repl'.  Returns 0 or -1.
  */
-extern int strbuf_splice (struct strbuf *sb, const struct textline *l,
+extern int strbuf_splice (struct sbuf *sb, const struct textline *l,
                           size_t off, size_t len, const char *repl);
 
 /* Rewrite a text line by line: 'fn' appends line 'l', changed or not,
@@ -249,7 +237,7 @@ extern int strbuf_splice (struct strbuf *sb, const struct textline *l,
  * on error.  Implements the conventions of the API above (identical
  * copy, *changes, NULL with errno).
  */
-typedef int (*line_rewriter) (struct strbuf *out, const struct textline *l,
+typedef int (*line_rewriter) (struct sbuf *out, const struct textline *l,
                               const void *map, size_t nr_map);
 extern char *rewrite_each_line (const char *text, line_rewriter fn,
                                 const void *map, size_t nr_map,

@@ -12,51 +12,6 @@
 #include "rewrite.h"
 
 int
-strbuf_add (struct strbuf *sb, const char *s, size_t n)
-{
-  if (sb->cap - sb->len <= n) {
-    size_t cap = sb->cap ? sb->cap : 256;
-    char *p;
-
-    while (cap - sb->len <= n) {
-      if (cap > SIZE_MAX / 2) {
-        errno = ENOMEM;
-        return -1;
-      }
-      cap *= 2;
-    }
-    p = realloc (sb->ptr, cap);
-    if (p == NULL)
-      return -1;
-    sb->ptr = p;
-    sb->cap = cap;
-  }
-  if (n > 0)
-    memcpy (sb->ptr + sb->len, s, n);
-  sb->len += n;
-  sb->ptr[sb->len] = '\0';
-  return 0;
-}
-
-char *
-strbuf_finish (struct strbuf *sb)
-{
-  char *r;
-
-  /* Nothing was ever appended: the callers promise a string, not NULL. */
-  if (sb->ptr == NULL) {
-    r = strdup ("");
-    if (r == NULL)
-      errno = ENOMEM;
-    return r;
-  }
-  r = sb->ptr;
-  sb->ptr = NULL;
-  sb->len = sb->cap = 0;
-  return r;
-}
-
-int
 split_lines (const char *text, struct textline **lines, size_t *nr)
 {
   struct textline *v;
@@ -115,12 +70,12 @@ split_lines (const char *text, struct textline **lines, size_t *nr)
 }
 
 int
-strbuf_splice (struct strbuf *sb, const struct textline *l,
+strbuf_splice (struct sbuf *sb, const struct textline *l,
                size_t off, size_t len, const char *repl)
 {
-  if (strbuf_add (sb, l->p, off) == -1 ||
+  if (sbuf_add (sb, l->p, off) == -1 ||
       strbuf_adds (sb, repl) == -1 ||
-      strbuf_add (sb, l->p + off + len, l->len - off - len + l->eollen) == -1)
+      sbuf_add (sb, l->p + off + len, l->len - off - len + l->eollen) == -1)
     return -1;
   return 0;
 }
@@ -129,7 +84,7 @@ char *
 rewrite_each_line (const char *text, line_rewriter fn,
                    const void *map, size_t nr_map, int *changes)
 {
-  struct strbuf out = STRBUF_INIT;
+  struct sbuf out = SBUF_INIT;
   struct textline *lines;
   size_t nr, i;
   int n = 0;
@@ -142,7 +97,7 @@ rewrite_each_line (const char *text, line_rewriter fn,
     int r = fn (&out, &lines[i], map, nr_map);
     if (r == -1) {
       free (lines);
-      free (out.ptr);
+      free (out.s);
       errno = ENOMEM;
       return NULL;
     }
@@ -151,7 +106,7 @@ rewrite_each_line (const char *text, line_rewriter fn,
   free (lines);
   if (changes)
     *changes = n;
-  return strbuf_finish (&out);
+  return sbuf_take (&out);
 }
 
 /* Above this many cells the LCS table is not worth it (16 bits a cell,
@@ -249,7 +204,7 @@ edit_script (const struct textline *a, size_t na,
 
 /* Output with a line budget: lines past the budget are only counted. */
 struct diffout {
-  struct strbuf sb;
+  struct sbuf sb;
   long count;
   long max;                     /* <= 0: no limit */
 };
@@ -261,8 +216,8 @@ emit (struct diffout *o, const char *prefix, const char *s, size_t len)
   if (o->max > 0 && o->count > o->max)
     return 0;
   if (strbuf_adds (&o->sb, prefix) == -1 ||
-      strbuf_add (&o->sb, s, len) == -1 ||
-      strbuf_add (&o->sb, "\n", 1) == -1)
+      sbuf_add (&o->sb, s, len) == -1 ||
+      sbuf_add (&o->sb, "\n", 1) == -1)
     return -1;
   return 0;
 }
@@ -288,7 +243,7 @@ text_diff (const char *before, const char *after, int context, int max_lines)
   size_t na, nb, k;
   struct op *ops = NULL;
   ssize_t nops;
-  struct diffout o = { .sb = STRBUF_INIT, .count = 0, .max = max_lines };
+  struct diffout o = { .sb = SBUF_INIT, .count = 0, .max = max_lines };
   size_t ctx = context > 0 ? (size_t) context : 0;
 
   if (split_lines (before, &a, &na) == -1)
@@ -353,13 +308,13 @@ text_diff (const char *before, const char *after, int context, int max_lines)
   free (a);
   free (b);
   free (ops);
-  return strbuf_finish (&o.sb);
+  return sbuf_take (&o.sb);
 
  err:
   free (a);
   free (b);
   free (ops);
-  free (o.sb.ptr);
+  free (o.sb.s);
   errno = ENOMEM;
   return NULL;
 }
