@@ -153,6 +153,7 @@ struct nbd_server {
   pid_t pid;
   char *socket;                 /* unix socket path (owned) */
   char *uri;                    /* nbd+unix:///?socket=... (owned) */
+  bool readonly;                /* nothing to flush: may be killed outright */
 };
 
 /* Start "qemu-nbd" for 'file' with the explicit 'format' ("raw",

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -127,6 +128,10 @@ signals_install (void)
   sigaction (SIGTERM, &sa, NULL);
   sigaction (SIGHUP, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
+  /* qemu-nbd --fork daemonises; as a subreaper we get its process back
+   * as our child, can wait for it, and leave no zombies behind.
+   */
+  prctl (PR_SET_CHILD_SUBREAPER, 1);
 }
 
 bool

@@ -28,6 +28,7 @@ nbd_server_start (struct nbd_server *srv, const char *tag,
 
   memset (srv, 0, sizeof *srv);
   srv->pid = -1;
+  srv->readonly = readonly;
   if (tmpdir == NULL)
     return -1;
   if (asprintf (&srv->socket, "%s/%s.sock", tmpdir, tag) == -1 ||
@@ -96,17 +97,45 @@ nbd_server_start (struct nbd_server *srv, const char *tag,
   return 0;
 }
 
+/* Alive and not a zombie waiting for init to reap it. */
+static bool
+process_alive (pid_t pid)
+{
+  char path[64], buf[256];
+  ssize_t n;
+  const char *p;
+
+  if (kill (pid, 0) == -1)
+    return false;
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  n = read_at (path, buf, sizeof buf - 1, 0);
+  if (n <= 0)
+    return true;
+  buf[n] = '\0';
+  p = strrchr (buf, ')');
+  return !(p && p[1] == ' ' && p[2] == 'Z');
+}
+
 int
 nbd_server_stop (struct nbd_server *srv)
 {
   if (srv->pid > 0) {
-    /* The forked server is not our child (it daemonised), so poll for
-     * it to go away rather than waitpid.
+    /* A read-only server has nothing to write back: SIGKILL is
+     * immediate, where qemu-nbd's orderly SIGTERM exit takes more than
+     * a second.  The forked server is not our child (it daemonised),
+     * so poll for it to go away rather than waitpid.
      */
-    kill (srv->pid, SIGTERM);
-    for (int i = 0; i < 500 && kill (srv->pid, 0) == 0; i++)
-      usleep (10000);
-    if (kill (srv->pid, 0) == 0)
+    kill (srv->pid, srv->readonly ? SIGKILL : SIGTERM);
+    for (int i = 0; i < 1000; i++) {
+      /* main() made us a child subreaper, so the daemonised server is
+       * our child again once its parent has exited: reap it.
+       */
+      pid_t r = waitpid (srv->pid, NULL, WNOHANG);
+      if (r == srv->pid || (r == -1 && errno == ECHILD && !process_alive (srv->pid)))
+        break;
+      usleep (5000);
+    }
+    if (process_alive (srv->pid))
       kill (srv->pid, SIGKILL);
     srv->pid = -1;
   }

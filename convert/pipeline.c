@@ -229,8 +229,10 @@ copy_disks (struct convert_opts *o, struct run *r)
     else if (nbd_server_start (&r->ovl, "overlay", d->overlay, "qcow2", NULL,
                                true, ro_args) == -1)
       return -1;
+    debug ("copy %s: overlay server up after %.2f s", label, now_seconds () - t0);
     if (copy_map_source (r->ovl.uri, d->virtual_size, label, &map) == -1)
       return -1;
+    debug ("copy %s: map read after %.2f s", label, now_seconds () - t0);
     if (ops->disk_begin (r->out, i, d, &map, &dest) == -1) {
       free (map.v);
       return -1;
@@ -243,8 +245,10 @@ copy_disks (struct convert_opts *o, struct run *r)
     }
     free (map.v);
     progress_end ();
+    debug ("copy %s: data copied after %.2f s", label, now_seconds () - t0);
     if (ops->disk_end (r->out, i, &dest) == -1)
       return -1;
+    debug ("copy %s: output closed and synced after %.2f s", label, now_seconds () - t0);
     nbd_server_stop (&r->ovl);
     total_written += st.written_bytes;
     total_virtual += st.virtual_size;
