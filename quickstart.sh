@@ -12,7 +12,7 @@ packages=(
     # build
     build-essential autoconf automake pkg-config perl
     libguestfs-dev libnbd-dev libvirt-dev libxml2-dev libssl-dev
-    libcurl4-openssl-dev
+    libcurl4-openssl-dev zlib1g-dev
     # run: qemu, NBD, the libguestfs appliance (it needs a host kernel)
     qemu-utils qemu-system-x86 nbdkit libnbd-bin libguestfs-tools
     guestfs-tools linux-image-amd64 zstd xz-utils lz4 gzip

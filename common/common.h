@@ -142,6 +142,8 @@ extern void free_string_list (char **list);
 extern size_t string_list_len (char *const *list);
 /* Human readable size, e.g. "3.0 GiB", into buf. */
 extern const char *human_size (uint64_t bytes, char buf[32]);
+/* Escape a qemu option value: ',' becomes ",," (owned). */
+extern char *qemu_opt_escape (const char *s);
 /* Monotonic seconds. */
 extern double now_seconds (void);
 
@@ -213,6 +215,7 @@ extern const char *firmware_name (enum firmware f);
 
 struct source_disk {
   char *path;                   /* absolute path of the source file (owned) */
+  char *label;                  /* what to call it: path, or "x.ova:disk1.vmdk" (owned) */
   char *format;                 /* "raw", "qcow2", "vmdk", "vpc", "vhdx" (owned) */
   char *subformat;              /* e.g. "streamOptimized", "dynamic" or NULL */
   uint64_t virtual_size;        /* bytes, known after exposure */
@@ -229,6 +232,9 @@ struct source_disk {
 struct source_nic {
   char *mac;                    /* lowercase aa:bb:.. or NULL (owned) */
   char *network;                /* network name or NULL (owned) */
+  char *model;                  /* source adapter model ("vmxnet3") or NULL (owned) */
+  char *map;                    /* target network/bridge from -n/-b, or NULL (owned) */
+  bool bridge;                  /* map names a host bridge, not a network */
 };
 
 struct source {

@@ -294,6 +294,7 @@ source_free (struct source *s)
 {
   for (size_t i = 0; i < s->nr_disks; i++) {
     free (s->disks[i].path);
+    free (s->disks[i].label);
     free (s->disks[i].format);
     free (s->disks[i].subformat);
     free (s->disks[i].uri);
@@ -303,8 +304,23 @@ source_free (struct source *s)
   for (size_t i = 0; i < s->nr_nics; i++) {
     free (s->nics[i].mac);
     free (s->nics[i].network);
+    free (s->nics[i].model);
+    free (s->nics[i].map);
   }
   free (s->nics);
   free (s->name);
   memset (s, 0, sizeof *s);
+}
+
+char *
+qemu_opt_escape (const char *s)
+{
+  struct sbuf b = SBUF_INIT;
+
+  for (; *s; s++)
+    if (sbuf_add (&b, s, 1) == -1 || (*s == ',' && sbuf_add (&b, ",", 1) == -1)) {
+      sbuf_free (&b);
+      return NULL;
+    }
+  return sbuf_take (&b);
 }

@@ -35,6 +35,13 @@ extern int copy_disk (const char *src_uri, struct copy_dest *dest,
                       const struct copy_map *map, const char *label,
                       const struct copy_opts *o, struct copy_stats *st);
 
+/* -n IN:OUT and -b IN:OUT (in NULL: every NIC no other map matched). */
+struct netmap {
+  const char *in;               /* (not owned: points into argv) */
+  const char *out;
+  bool bridge;
+};
+
 /* Everything the command line said. */
 struct convert_opts {
   const char *input;            /* -i */
@@ -42,11 +49,15 @@ struct convert_opts {
   char **files;                 /* positional arguments (not owned) */
   size_t nr_files;
   const char *input_format;     /* -if */
+  const char *conn_uri;         /* -ic */
+  struct netmap *netmaps;       /* -n, -b (owned array) */
+  size_t nr_netmaps;
   struct kvlist io, oo;         /* -io, -oo */
   struct output_args oargs;     /* -os -of -oa -on */
   const char *target;           /* --target */
   const char *root;             /* --root */
   bool dry_run;
+  bool source_only;             /* inspect: the source's metadata only */
   unsigned workers;
 };
 

@@ -16,12 +16,13 @@ usage (FILE *fp)
 "\n"
 "Usage:\n"
 "  ferry convert -i INPUT [-io KEY=VAL ...] FILE... -o OUTPUT [-oX ...]\n"
-"  ferry inspect -i INPUT [-io KEY=VAL ...] FILE...\n"
+"  ferry inspect [--source-only] -i INPUT [-io KEY=VAL ...] FILE...\n"
 "\n"
 "Input:\n"
 "  -i INPUT            input module (default: disk)\n"
 "  -if FORMAT          disk format, instead of detecting it from content\n"
 "  -io KEY[=VAL]       input option; -io ? lists them\n"
+"  -ic URI             libvirt connection URI (-i libvirt)\n"
 "\n"
 "Output (convert):\n"
 "  -o OUTPUT           output module (default: local)\n"
@@ -30,11 +31,15 @@ usage (FILE *fp)
 "  -oa ALLOC           sparse (default) or preallocated\n"
 "  -on NAME            name of the converted guest\n"
 "  -oo KEY[=VAL]       output option; -oo ? lists them\n"
+"  -n [IN:]OUT         connect NICs on source network IN (all others\n"
+"                      without IN) to network OUT\n"
+"  -b [IN:]OUT         the same, to host bridge OUT\n"
 "\n"
 "Conversion:\n"
 "  --target TARGET     what the guest must boot on (default: the output's)\n"
 "  --root ROOT         ask, single (default), first, or /dev/sdXN\n"
 "  --dry-run           inspect and plan, write nothing\n"
+"  --source-only       inspect: the source's metadata, not the guest's\n"
 "  --workers N         parallel copy requests (default 4)\n"
 "\n"
 "General:\n"
@@ -52,8 +57,9 @@ usage (FILE *fp)
 }
 
 enum {
-  OPT_IF = 256, OPT_IO, OPT_OO, OPT_OS, OPT_OF, OPT_OA, OPT_ON,
+  OPT_IF = 256, OPT_IO, OPT_IC, OPT_OO, OPT_OS, OPT_OF, OPT_OA, OPT_ON,
   OPT_TARGET, OPT_ROOT, OPT_DRY_RUN, OPT_MACHINE, OPT_WORKERS,
+  OPT_SOURCE_ONLY,
 };
 
 static const struct option long_options[] = {
@@ -61,6 +67,9 @@ static const struct option long_options[] = {
   { "o", required_argument, NULL, 'o' },
   { "if", required_argument, NULL, OPT_IF },
   { "io", required_argument, NULL, OPT_IO },
+  { "ic", required_argument, NULL, OPT_IC },
+  { "n", required_argument, NULL, 'n' },
+  { "b", required_argument, NULL, 'b' },
   { "oo", required_argument, NULL, OPT_OO },
   { "os", required_argument, NULL, OPT_OS },
   { "of", required_argument, NULL, OPT_OF },
@@ -69,6 +78,7 @@ static const struct option long_options[] = {
   { "target", required_argument, NULL, OPT_TARGET },
   { "root", required_argument, NULL, OPT_ROOT },
   { "dry-run", no_argument, NULL, OPT_DRY_RUN },
+  { "source-only", no_argument, NULL, OPT_SOURCE_ONLY },
   { "machine-readable", no_argument, NULL, OPT_MACHINE },
   { "workers", required_argument, NULL, OPT_WORKERS },
   { "q", no_argument, NULL, 'q' },
@@ -122,11 +132,33 @@ main (int argc, char *argv[])
   argc--;
   argv++;
 
-  while ((c = getopt_long_only (argc, argv, "i:o:qvVh", long_options, NULL)) != -1) {
+  while ((c = getopt_long_only (argc, argv, "i:o:n:b:qvVh", long_options, NULL)) != -1) {
     switch (c) {
     case 'i': o.input = optarg; break;
     case 'o': o.output = optarg; break;
     case OPT_IF: o.input_format = optarg; break;
+    case OPT_IC: o.conn_uri = optarg; break;
+    case 'n':
+    case 'b': {
+      struct netmap *m = realloc (o.netmaps, (o.nr_netmaps + 1) * sizeof *m);
+      char *colon = strchr (optarg, ':');
+      if (m == NULL) {
+        perror ("ferry");
+        return 1;
+      }
+      o.netmaps = m;
+      m = &o.netmaps[o.nr_netmaps++];
+      m->bridge = c == 'b';
+      m->in = colon ? optarg : NULL;
+      m->out = colon ? colon + 1 : optarg;
+      if (colon)
+        *colon = '\0';
+      if (m->out[0] == '\0' || (m->in && m->in[0] == '\0')) {
+        fprintf (stderr, "ferry: -%c \"%s\": use -%c [IN:]OUT\n", c, optarg, c);
+        return 1;
+      }
+      break;
+    }
     case OPT_IO:
     case OPT_OO:
       if (kvlist_add (c == OPT_IO ? &o.io : &o.oo, optarg) == -1) {
@@ -141,6 +173,7 @@ main (int argc, char *argv[])
     case OPT_TARGET: o.target = optarg; break;
     case OPT_ROOT: o.root = optarg; break;
     case OPT_DRY_RUN: o.dry_run = true; break;
+    case OPT_SOURCE_ONLY: o.source_only = true; break;
     case OPT_MACHINE: ls.machine_readable = true; break;
     case OPT_WORKERS: {
       char *end;
@@ -169,7 +202,11 @@ main (int argc, char *argv[])
       error ("-i \"%s\": unknown input", o.input);
       return 1;
     }
-    optdesc_print (stdout, ops->options, "-i disk");
+    {
+      char what[64];
+      snprintf (what, sizeof what, "-i %s", ops->name);
+      optdesc_print (stdout, ops->options, what);
+    }
     return 0;
   }
   if (list_request (&o.oo)) {
@@ -178,7 +215,11 @@ main (int argc, char *argv[])
       error ("-o \"%s\": unknown output", o.output);
       return 1;
     }
-    optdesc_print (stdout, ops->options, "-o local");
+    {
+      char what[64];
+      snprintf (what, sizeof what, "-o %s", ops->name);
+      optdesc_print (stdout, ops->options, what);
+    }
     return 0;
   }
 
@@ -198,5 +239,6 @@ main (int argc, char *argv[])
     r = run_inspect (&o);
   kvlist_free (&o.io);
   kvlist_free (&o.oo);
+  free (o.netmaps);
   return r == 0 ? 0 : 1;
 }

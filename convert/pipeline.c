@@ -52,13 +52,16 @@ open_input (struct convert_opts *o, struct run *r)
   struct input_args ia = {
     .files = o->files, .nr_files = o->nr_files,
     .forced_format = o->input_format, .options = &o->io,
+    .conn_uri = o->conn_uri,
   };
+  char what[64];
 
   if (iops == NULL) {
     error ("-i \"%s\": unknown input (see ferry --help)", o->input);
     return -1;
   }
-  if (kvlist_check (&o->io, iops->options, "-i disk") == -1)
+  snprintf (what, sizeof what, "-i %s", iops->name);
+  if (kvlist_check (&o->io, iops->options, what) == -1)
     return -1;
   r->in = iops->open (&ia, &r->src);
   return r->in ? 0 : -1;
@@ -99,6 +102,50 @@ make_overlays (struct run *r)
     }
   }
   return 0;
+}
+
+/* -n and -b: a map with IN applies to the NICs on that source
+ * network; one without IN to every NIC no other map matched.
+ */
+static int
+apply_netmaps (const struct convert_opts *o, struct source *src)
+{
+  for (size_t k = 0; k < o->nr_netmaps; k++) {
+    const struct netmap *m = &o->netmaps[k];
+    bool used = false;
+
+    if (m->in == NULL)
+      continue;
+    for (size_t i = 0; i < src->nr_nics; i++) {
+      struct source_nic *n = &src->nics[i];
+      if (n->map || n->network == NULL || strcmp (n->network, m->in) != 0)
+        continue;
+      if ((n->map = strdup (m->out)) == NULL)
+        goto nomem;
+      n->bridge = m->bridge;
+      used = true;
+    }
+    if (!used)
+      warning ("-%c \"%s:%s\": no NIC of the source is on network \"%s\"",
+               m->bridge ? 'b' : 'n', m->in, m->out, m->in);
+  }
+  for (size_t k = 0; k < o->nr_netmaps; k++) {
+    const struct netmap *m = &o->netmaps[k];
+    if (m->in)
+      continue;
+    for (size_t i = 0; i < src->nr_nics; i++) {
+      struct source_nic *n = &src->nics[i];
+      if (n->map)
+        continue;
+      if ((n->map = strdup (m->out)) == NULL)
+        goto nomem;
+      n->bridge = m->bridge;
+    }
+  }
+  return 0;
+ nomem:
+  error ("map networks: %m");
+  return -1;
 }
 
 /* A bare disk says nothing about NICs: give the target one, with a
@@ -171,20 +218,6 @@ fix_guest (struct convert_opts *o, struct run *r)
   debug ("appliance work took %.1f s", now_seconds () - t0);
   report_print_summary (&r->rep);
   return interrupted () ? (error ("convert: interrupted"), -1) : 0;
-}
-
-/* qemu option values escape ',' as ',,'. */
-static char *
-qemu_opt_escape (const char *s)
-{
-  struct sbuf b = SBUF_INIT;
-
-  for (; *s; s++)
-    if (sbuf_add (&b, s, 1) == -1 || (*s == ',' && sbuf_add (&b, ",", 1) == -1)) {
-      sbuf_free (&b);
-      return NULL;
-    }
-  return sbuf_take (&b);
 }
 
 static int
@@ -323,6 +356,8 @@ run_convert (struct convert_opts *o)
     error ("convert: %m");
     goto fail;
   }
+  if (apply_netmaps (o, &r.src) == -1)
+    goto fail;
   if (r.in->ops->expose (r.in, &r.src) == -1 || make_overlays (&r) == -1)
     goto fail;
   if (fix_guest (o, &r) == -1)
@@ -394,47 +429,132 @@ fstab_json (struct json *j, const char *fstab)
   json_end_array (j);
 }
 
+/* Bytes the allocation map of the export at uri says hold data. */
+static int
+data_bytes (const char *uri, uint64_t size, const char *label, uint64_t *out)
+{
+  struct copy_map map = { 0 };
+
+  if (copy_map_source (uri, size, label, &map) == -1)
+    return -1;
+  *out = map.data_bytes;
+  free (map.v);
+  return 0;
+}
+
+static void
+source_json (struct json *j, const struct source *src, const uint64_t *alloc,
+             const uint64_t *estimate)
+{
+  uint64_t total = 0;
+
+  json_string (j, "name", src->name);
+  json_int (j, "vcpus", src->vcpus);
+  json_int (j, "memory", src->memory);
+  json_string (j, "firmware", firmware_name (src->firmware));
+  json_begin_array (j, "disks");
+  for (size_t i = 0; i < src->nr_disks; i++) {
+    const struct source_disk *d = &src->disks[i];
+    json_begin_object (j, NULL);
+    json_string (j, "path", d->label ? d->label : d->path);
+    json_string (j, "format", strcmp (d->format, "vpc") == 0 ? "vhd" : d->format);
+    json_string (j, "subformat", d->subformat);
+    json_int (j, "virtual_size", d->virtual_size);
+    json_int (j, "file_size", d->file_size);
+    json_int (j, "allocated", alloc[i]);
+    if (estimate) {
+      json_int (j, "copy_estimate", estimate[i]);
+      total += estimate[i];
+    }
+    json_end_object (j);
+  }
+  json_end_array (j);
+  if (estimate)
+    json_int (j, "copy_estimate", total);
+  json_begin_array (j, "nics");
+  for (size_t i = 0; i < src->nr_nics; i++) {
+    json_begin_object (j, NULL);
+    json_string (j, "mac", src->nics[i].mac);
+    json_string (j, "network", src->nics[i].network);
+    json_string (j, "model", src->nics[i].model);
+    json_end_object (j);
+  }
+  json_end_array (j);
+}
+
+/* What the copy would move: trim the guest's filesystems in the
+ * overlays (they are ours to write), then read their allocation maps.
+ */
+static int
+copy_estimate (struct run *r, uint64_t *estimate)
+{
+  static const char *const ro_args[] = { "--cache=unsafe", NULL };
+
+  for (size_t i = 0; i < r->src.nr_disks; i++) {
+    struct source_disk *d = &r->src.disks[i];
+    char label[32];
+    int ret;
+
+    snprintf (label, sizeof label, "sd%c", (char) ('a' + (i % 26)));
+    if (nbd_server_start (&r->ovl, "overlay", d->overlay, "qcow2", NULL,
+                          true, ro_args) == -1)
+      return -1;
+    ret = data_bytes (r->ovl.uri, d->virtual_size, label, &estimate[i]);
+    nbd_server_stop (&r->ovl);
+    if (ret == -1)
+      return -1;
+  }
+  return 0;
+}
+
 int
 run_inspect (struct convert_opts *o)
 {
   struct run r;
-  struct appliance_opts ao = { .readonly = true, .root_choice = o->root };
+  struct appliance_opts ao = { .readonly = false, .root_choice = o->root };
   guestfs_h *g;
   struct json j;
   char *doc;
+  CLEANUP_FREE uint64_t *alloc = NULL, *estimate = NULL;
 
   memset (&r, 0, sizeof r);
   r.ovl.pid = -1;
   if (open_input (o, &r) == -1 ||
-      r.in->ops->expose (r.in, &r.src) == -1 ||
-      make_overlays (&r) == -1)
+      r.in->ops->expose (r.in, &r.src) == -1)
     goto fail;
-  g = appliance_open (&r.src, &ao, &r.gu);
-  if (g == NULL)
+  alloc = calloc (r.src.nr_disks, sizeof *alloc);
+  estimate = calloc (r.src.nr_disks, sizeof *estimate);
+  if (alloc == NULL || estimate == NULL) {
+    error ("inspect: %m");
     goto fail;
-  {
-    bool exists;
-    r.gu.fstab = gfile_read (g, "/etc/fstab", &exists);
   }
-  appliance_close (g, false);
+  for (size_t i = 0; i < r.src.nr_disks; i++)
+    if (data_bytes (r.src.disks[i].uri, r.src.disks[i].virtual_size,
+                    r.src.disks[i].label, &alloc[i]) == -1)
+      goto fail;
+
+  if (!o->source_only) {
+    /* The overlays take fstrim's discards; the source is untouched. */
+    if (make_overlays (&r) == -1)
+      goto fail;
+    g = appliance_open (&r.src, &ao, &r.gu);
+    if (g == NULL)
+      goto fail;
+    {
+      bool exists;
+      r.gu.fstab = gfile_read (g, "/etc/fstab", &exists);
+    }
+    if (appliance_close (g, true) == -1 || copy_estimate (&r, estimate) == -1)
+      goto fail;
+  }
 
   json_init (&j, true);
   json_begin_object (&j, NULL);
-  json_string (&j, "name", r.src.name);
-  json_begin_array (&j, "disks");
-  for (size_t i = 0; i < r.src.nr_disks; i++) {
-    const struct source_disk *d = &r.src.disks[i];
-    json_begin_object (&j, NULL);
-    json_string (&j, "path", d->path);
-    json_string (&j, "format", strcmp (d->format, "vpc") == 0 ? "vhd" : d->format);
-    json_string (&j, "subformat", d->subformat);
-    json_int (&j, "virtual_size", d->virtual_size);
-    json_int (&j, "file_size", d->file_size);
-    json_end_object (&j);
+  source_json (&j, &r.src, alloc, o->source_only ? NULL : estimate);
+  if (!o->source_only) {
+    inspect_json (&j, &r.gu);
+    fstab_json (&j, r.gu.fstab);
   }
-  json_end_array (&j);
-  inspect_json (&j, &r.gu);
-  fstab_json (&j, r.gu.fstab);
   json_end_object (&j);
   doc = json_take (&j);
   if (doc == NULL) {

@@ -49,11 +49,35 @@ image_info_free (struct image_info *info)
   info->backing_format = NULL;
 }
 
+/* Where the probe reads: a whole file, or a window of one (a disk
+ * stored uncompressed inside an OVA's tar).
+ */
+struct probe_src {
+  const char *path;             /* file to read */
+  const char *label;            /* name in messages */
+  uint64_t base;                /* offset of the image in the file */
+  uint64_t size;                /* bytes of the image */
+};
+
+/* read_at, confined to the window. */
+static ssize_t
+src_read (const struct probe_src *src, void *buf, size_t len, uint64_t off)
+{
+  if (off >= src->size)
+    return 0;
+  if (len > src->size - off)
+    len = src->size - off;
+  return read_at (src->path, buf, len, src->base + off);
+}
+
+static int probe_window (const struct probe_src *src, const char *forced,
+                         struct image_info *info);
+
 /* ---------------------------------------------------------------- */
 /* qcow2 */
 
 static int
-probe_qcow2 (const char *path, const unsigned char *h, size_t hlen,
+probe_qcow2 (const struct probe_src *src, const unsigned char *h, size_t hlen,
              struct image_info *info)
 {
   uint32_t version = be32 (h + 4);
@@ -72,19 +96,19 @@ probe_qcow2 (const char *path, const unsigned char *h, size_t hlen,
   snprintf (info->subformat, sizeof info->subformat, "v%u", version);
   if (version < 2 || version > 3 || cluster_bits < 9 || cluster_bits > 21) {
     error ("read \"%s\": corrupt qcow2 header (version %u, cluster bits %u)",
-           path, version, cluster_bits);
+           src->label, version, cluster_bits);
     return -1;
   }
   if (crypt != 0) {
     error ("read \"%s\": encrypted qcow2 images are not supported; "
-           "decrypt it with qemu-img convert first", path);
+           "decrypt it with qemu-img convert first", src->label);
     return -1;
   }
   cluster_size = UINT64_C(1) << cluster_bits;
   if (l1_off + (uint64_t) l1_size * 8 > info->file_size ||
       rt_off + (uint64_t) rt_clusters * cluster_size > info->file_size) {
     error ("read \"%s\": qcow2 file is truncated (its tables end beyond "
-           "the file's %llu bytes)", path,
+           "the file's %llu bytes)", src->label,
            (unsigned long long) info->file_size);
     return -1;
   }
@@ -92,8 +116,8 @@ probe_qcow2 (const char *path, const unsigned char *h, size_t hlen,
   if (backing_off != 0 && backing_len > 0) {
     char name[1024];
     if (backing_len >= sizeof name ||
-        read_at (path, name, backing_len, backing_off) != (ssize_t) backing_len) {
-      error ("read \"%s\": cannot read the qcow2 backing file name", path);
+        src_read (src, name, backing_len, backing_off) != (ssize_t) backing_len) {
+      error ("read \"%s\": cannot read the qcow2 backing file name", src->label);
       return -1;
     }
     if (add_ref (info, name, backing_len) == -1)
@@ -122,14 +146,14 @@ probe_qcow2 (const char *path, const unsigned char *h, size_t hlen,
   }
   return 0;
  nomem:
-  error ("read \"%s\": %m", path);
+  error ("read \"%s\": %m", src->label);
   return -1;
 }
 
 /* ---------------------------------------------------------------- */
 /* VMDK */
 
-static int vmdk_check_grains (const char *path, const unsigned char *h,
+static int vmdk_check_grains (const struct probe_src *src, const unsigned char *h,
                               uint64_t gd_off, uint64_t file_size);
 
 int
@@ -202,7 +226,7 @@ vmdk_descriptor_parse (const char *text, size_t len,
 }
 
 static int
-probe_vmdk_sparse (const char *path, const unsigned char *h,
+probe_vmdk_sparse (const struct probe_src *src, const unsigned char *h,
                    struct image_info *info)
 {
   uint64_t capacity = le64 (h + 12);
@@ -214,30 +238,32 @@ probe_vmdk_sparse (const char *path, const unsigned char *h,
 
   strcpy (info->format, "vmdk");
   if (capacity == 0 || desc_size > 2048) {
-    error ("read \"%s\": corrupt VMDK header", path);
+    error ("read \"%s\": corrupt VMDK header", src->label);
     return -1;
   }
   if (desc_off > 0 && desc_size > 0) {
     size_t len = desc_size * 512;
     desc = calloc (1, len + 1);
     if (desc == NULL ||
-        read_at (path, desc, len, desc_off * 512) != (ssize_t) len) {
+        src_read (src, desc, len, desc_off * 512) != (ssize_t) len) {
       error ("read \"%s\": VMDK file is truncated (no embedded descriptor)",
-             path);
+             src->label);
       return -1;
     }
     if (vmdk_descriptor_parse (desc, len, &refs, &create_type) == 0) {
-      /* The monolithic file's own extent names itself; only the parent
-       * of a delta disk is an outside reference.
+      /* The data of a sparse file is the file itself, whatever name
+       * its embedded extent line gives (the name it was created with):
+       * only the parent of a delta disk is an outside reference.
        */
-      CLEANUP_FREE char *self = strdup (path);
-      const char *base = strrchr (self, '/') ? strrchr (self, '/') + 1 : self;
-      for (size_t i = 0; refs && refs[i]; i++) {
-        const char *rb = strrchr (refs[i], '/') ? strrchr (refs[i], '/') + 1 : refs[i];
-        if (strcmp (rb, base) != 0 || strchr (refs[i], '/'))
-          add_ref (info, refs[i], strlen (refs[i]));
-      }
+      const char *hint = strstr (desc, "\nparentFileNameHint=\"");
       free_string_list (refs);
+      if (hint) {
+        const char *q1 = strchr (hint, '"'), *q2 = strchr (q1 + 1, '"');
+        if (q2 && add_ref (info, q1 + 1, q2 - q1 - 1) == -1) {
+          error ("read \"%s\": %m", src->label);
+          return -1;
+        }
+      }
     }
   }
   if (create_type)
@@ -252,15 +278,15 @@ probe_vmdk_sparse (const char *path, const unsigned char *h,
      * A cut-off download has no footer.
      */
     if (info->file_size < 1536 ||
-        read_at (path, foot, sizeof foot, info->file_size - 1024) != 512 ||
+        src_read (src, foot, sizeof foot, info->file_size - 1024) != 512 ||
         memcmp (foot, "KDMV", 4) != 0) {
       error ("read \"%s\": streamOptimized VMDK is truncated "
-             "(the footer at the end of the stream is missing)", path);
+             "(the footer at the end of the stream is missing)", src->label);
       return -1;
     }
     gd_off = le64 (foot + 56);
   }
-  return vmdk_check_grains (path, h, gd_off, info->file_size);
+  return vmdk_check_grains (src, h, gd_off, info->file_size);
 }
 
 /* Walk the grain directory and tables: every grain they point to must
@@ -268,7 +294,7 @@ probe_vmdk_sparse (const char *path, const unsigned char *h,
  * or streamOptimized file, whose header alone looks fine.
  */
 static int
-vmdk_check_grains (const char *path, const unsigned char *h, uint64_t gd_off,
+vmdk_check_grains (const struct probe_src *src, const unsigned char *h, uint64_t gd_off,
                    uint64_t file_size)
 {
   uint64_t capacity = le64 (h + 12), grain = le64 (h + 20);
@@ -280,20 +306,20 @@ vmdk_check_grains (const char *path, const unsigned char *h, uint64_t gd_off,
 
   if (grain == 0 || per_gt == 0 || per_gt > 65536 || grain > 65536) {
     error ("read \"%s\": corrupt VMDK header (grain size %llu, %u entries "
-           "per table)", path, (unsigned long long) grain, per_gt);
+           "per table)", src->label, (unsigned long long) grain, per_gt);
     return -1;
   }
   nr_gts = (capacity + grain * per_gt - 1) / (grain * per_gt);
   if (nr_gts > (UINT64_C(1) << 24) || gd_off * 512 + nr_gts * 4 > file_size) {
     error ("read \"%s\": VMDK file is truncated (its grain directory is "
-           "beyond the end of the file)", path);
+           "beyond the end of the file)", src->label);
     return -1;
   }
   gd = malloc (nr_gts * 4);
   gt = malloc ((size_t) per_gt * 4);
   if (gd == NULL || gt == NULL ||
-      read_at (path, gd, nr_gts * 4, gd_off * 512) != (ssize_t) (nr_gts * 4)) {
-    error ("read \"%s\": cannot read the VMDK grain directory", path);
+      src_read (src, gd, nr_gts * 4, gd_off * 512) != (ssize_t) (nr_gts * 4)) {
+    error ("read \"%s\": cannot read the VMDK grain directory", src->label);
     return -1;
   }
   for (uint64_t i = 0; i < nr_gts; i++) {
@@ -301,9 +327,9 @@ vmdk_check_grains (const char *path, const unsigned char *h, uint64_t gd_off,
     if (gto == 0)
       continue;
     if (gto * 512 + per_gt * 4 > file_size ||
-        read_at (path, gt, per_gt * 4, gto * 512) != (ssize_t) (per_gt * 4)) {
+        src_read (src, gt, per_gt * 4, gto * 512) != (ssize_t) (per_gt * 4)) {
       error ("read \"%s\": VMDK file is truncated (grain table %llu is "
-             "beyond the end of the file)", path, (unsigned long long) i);
+             "beyond the end of the file)", src->label, (unsigned long long) i);
       return -1;
     }
     for (uint32_t k = 0; k < per_gt; k++) {
@@ -316,12 +342,12 @@ vmdk_check_grains (const char *path, const unsigned char *h, uint64_t gd_off,
     uint64_t end = max_grain * 512 + (compressed ? 12 : grain * 512);
     if (compressed && end <= file_size) {
       unsigned char m[12];
-      if (read_at (path, m, 12, max_grain * 512) == 12)
+      if (src_read (src, m, 12, max_grain * 512) == 12)
         end += le32 (m + 8);
     }
     if (end > file_size) {
       error ("read \"%s\": VMDK file is truncated (data ends at byte %llu, "
-             "the file has %llu)", path, (unsigned long long) end,
+             "the file has %llu)", src->label, (unsigned long long) end,
              (unsigned long long) file_size);
       return -1;
     }
@@ -330,7 +356,7 @@ vmdk_check_grains (const char *path, const unsigned char *h, uint64_t gd_off,
 }
 
 static int
-probe_vmdk_descriptor (const char *path, const char *text, size_t len,
+probe_vmdk_descriptor (const struct probe_src *src, const char *text, size_t len,
                        struct image_info *info)
 {
   CLEANUP_FREE char *create_type = NULL;
@@ -343,7 +369,7 @@ probe_vmdk_descriptor (const char *path, const char *text, size_t len,
             create_type ? create_type : "descriptor");
   if (refs == NULL || refs[0] == NULL) {
     free_string_list (refs);
-    error ("read \"%s\": VMDK descriptor names no extent", path);
+    error ("read \"%s\": VMDK descriptor names no extent", src->label);
     return -1;
   }
   for (size_t i = 0; refs[i]; i++)
@@ -356,7 +382,7 @@ probe_vmdk_descriptor (const char *path, const char *text, size_t len,
 /* VHD, VHDX */
 
 static int
-probe_vhd (const char *path, const unsigned char *footer, bool at_start,
+probe_vhd (const struct probe_src *src, const unsigned char *footer, bool at_start,
            struct image_info *info)
 {
   uint32_t type = be32 (footer + 60);
@@ -366,27 +392,27 @@ probe_vhd (const char *path, const unsigned char *footer, bool at_start,
   if (type == 2) {
     strcpy (info->subformat, "fixed");
     if (info->file_size < size + 512) {
-      error ("read \"%s\": fixed VHD is truncated", path);
+      error ("read \"%s\": fixed VHD is truncated", src->label);
       return -1;
     }
   }
   else if (type == 3) {
     unsigned char tail[512];
     strcpy (info->subformat, "dynamic");
-    if (read_at (path, tail, 512, info->file_size - 512) != 512 ||
+    if (src_read (src, tail, 512, info->file_size - 512) != 512 ||
         memcmp (tail, "conectix", 8) != 0) {
       error ("read \"%s\": dynamic VHD is truncated (no footer at the end)",
-             path);
+             src->label);
       return -1;
     }
   }
   else if (type == 4) {
     error ("read \"%s\": differencing VHDs are not supported; merge it "
-           "with its parent first", path);
+           "with its parent first", src->label);
     return -1;
   }
   else {
-    error ("read \"%s\": VHD of unknown disk type %u", path, type);
+    error ("read \"%s\": VHD of unknown disk type %u", src->label, type);
     return -1;
   }
   (void) at_start;
@@ -397,7 +423,7 @@ probe_vhd (const char *path, const unsigned char *footer, bool at_start,
 
 /* Does a raw file look like a disk at all? */
 static bool
-looks_like_disk (const char *path, const unsigned char *h, size_t hlen)
+looks_like_disk (const struct probe_src *src, const unsigned char *h, size_t hlen)
 {
   unsigned char buf[8];
 
@@ -414,7 +440,7 @@ looks_like_disk (const char *path, const unsigned char *h, size_t hlen)
       return true;                                /* LVM PV */
   if (hlen >= 4096 && (memcmp (h + 4086, "SWAPSPACE2", 10) == 0))
     return true;
-  if (read_at (path, buf, 8, 65600) == 8 && memcmp (buf, "_BHRfS_M", 8) == 0)
+  if (src_read (src, buf, 8, 65600) == 8 && memcmp (buf, "_BHRfS_M", 8) == 0)
     return true;                                  /* btrfs */
   return false;
 }
@@ -422,11 +448,8 @@ looks_like_disk (const char *path, const unsigned char *h, size_t hlen)
 int
 image_probe (const char *path, const char *forced, struct image_info *info)
 {
-  unsigned char h[65536];
-  unsigned char tail[512];
-  ssize_t hlen;
   struct stat st;
-  int r;
+  struct probe_src src = { .path = path, .label = path };
 
   memset (info, 0, sizeof *info);
   if (stat (path, &st) == -1) {
@@ -437,19 +460,44 @@ image_probe (const char *path, const char *forced, struct image_info *info)
     error ("open \"%s\": is a directory, not a disk image", path);
     return -1;
   }
-  info->file_size = st.st_size;
   if (S_ISBLK (st.st_mode)) {
     error ("open \"%s\": block devices are not accepted as input; "
            "copy the device to a file first", path);
     return -1;
   }
-  hlen = read_at (path, h, sizeof h, 0);
+  src.size = st.st_size;
+  return probe_window (&src, forced, info);
+}
+
+int
+image_probe_range (const char *path, uint64_t offset, uint64_t size,
+                   const char *label, const char *forced,
+                   struct image_info *info)
+{
+  struct probe_src src = { .path = path, .label = label, .base = offset,
+                           .size = size };
+
+  memset (info, 0, sizeof *info);
+  return probe_window (&src, forced, info);
+}
+
+static int
+probe_window (const struct probe_src *src, const char *forced,
+              struct image_info *info)
+{
+  unsigned char h[65536];
+  unsigned char tail[512];
+  ssize_t hlen;
+  int r;
+
+  info->file_size = src->size;
+  hlen = src_read (src, h, sizeof h, 0);
   if (hlen == -1) {
-    error ("read \"%s\": %m", path);
+    error ("read \"%s\": %m", src->label);
     return -1;
   }
   if (hlen == 0) {
-    error ("read \"%s\": file is empty", path);
+    error ("read \"%s\": file is empty", src->label);
     return -1;
   }
   memset (h + hlen, 0, sizeof h - hlen);
@@ -460,18 +508,18 @@ image_probe (const char *path, const char *forced, struct image_info *info)
   }
 
   if (hlen >= 72 && memcmp (h, "QFI\xfb", 4) == 0)
-    r = probe_qcow2 (path, h, hlen, info);
+    r = probe_qcow2 (src, h, hlen, info);
   else if (hlen >= 512 && memcmp (h, "KDMV", 4) == 0)
-    r = probe_vmdk_sparse (path, h, info);
+    r = probe_vmdk_sparse (src, h, info);
   else if (hlen >= 512 && memcmp (h, "conectix", 8) == 0)
-    r = probe_vhd (path, h, true, info);
+    r = probe_vhd (src, h, true, info);
   else if (hlen >= 8 && memcmp (h, "vhdxfile", 8) == 0) {
     unsigned char hd[4];
     strcpy (info->format, "vhdx");
     if (info->file_size < 1024 * 1024 ||
-        read_at (path, hd, 4, 65536) != 4 || memcmp (hd, "head", 4) != 0) {
+        src_read (src, hd, 4, 65536) != 4 || memcmp (hd, "head", 4) != 0) {
       error ("read \"%s\": VHDX file is truncated or corrupt "
-             "(no header at 64 KiB)", path);
+             "(no header at 64 KiB)", src->label);
       return -1;
     }
     r = 0;
@@ -481,10 +529,10 @@ image_probe (const char *path, const char *forced, struct image_info *info)
     r = 0;
   }
   else if (info->file_size >= 512 &&
-           read_at (path, tail, 512, info->file_size - 512) == 512 &&
+           src_read (src, tail, 512, info->file_size - 512) == 512 &&
            memcmp (tail, "conectix", 8) == 0)
-    r = probe_vhd (path, tail, false, info);
-  else if ((r = probe_vmdk_descriptor (path, (const char *) h, hlen, info)) != 1)
+    r = probe_vhd (src, tail, false, info);
+  else if ((r = probe_vmdk_descriptor (src, (const char *) h, hlen, info)) != 1)
     ;
   else {
     /* Things people pass by mistake: say what they are. */
@@ -496,13 +544,13 @@ image_probe (const char *path, const char *forced, struct image_info *info)
     else if (hlen > 262 && memcmp (h + 257, "ustar", 5) == 0) what = "a tar archive";
     else if (memcmp (h, "LUKS\xba\xbe", 6) == 0) what = "a LUKS-encrypted volume";
     if (what) {
-      error ("read \"%s\": this is %s, not a disk image", path, what);
+      error ("read \"%s\": this is %s, not a disk image", src->label, what);
       return -1;
     }
-    if (!forced && !looks_like_disk (path, h, hlen)) {
+    if (!forced && !looks_like_disk (src, h, hlen)) {
       error ("read \"%s\": not a disk image (no known image format, "
              "partition table or filesystem found); use -if raw to "
-             "convert it anyway", path);
+             "convert it anyway", src->label);
       return -1;
     }
     strcpy (info->format, "raw");
@@ -514,7 +562,7 @@ image_probe (const char *path, const char *forced, struct image_info *info)
   }
 
   if (forced && strcmp (forced, info->format) != 0) {
-    error ("read \"%s\": -if %s given, but the content is %s", path,
+    error ("read \"%s\": the format is given as %s, but the content is %s", src->label,
            forced, info->format);
     image_info_free (info);
     return -1;

@@ -7,9 +7,17 @@
 #include "inputs.h"
 
 extern const struct input_ops disk_input_ops;
+extern const struct input_ops ova_input_ops;
+extern const struct input_ops vmx_input_ops;
+extern const struct input_ops libvirt_input_ops;
+extern const struct input_ops libvirtxml_input_ops;
 
 static const struct input_ops *const inputs[] = {
   &disk_input_ops,
+  &ova_input_ops,
+  &vmx_input_ops,
+  &libvirt_input_ops,
+  &libvirtxml_input_ops,
 };
 
 const struct input_ops *

@@ -13,6 +13,7 @@ struct input_args {
   char **files;                 /* positional arguments (not owned) */
   size_t nr_files;
   const char *forced_format;    /* -if FMT, or NULL to detect */
+  const char *conn_uri;         /* -ic URI (libvirt), or NULL */
   const struct kvlist *options; /* -io key=value (not owned) */
 };
 
@@ -69,6 +70,12 @@ struct image_info {
  */
 extern int image_probe (const char *path, const char *forced,
                         struct image_info *info);
+/* The same for an image stored as 'size' bytes at 'offset' of 'path'
+ * (an uncompressed disk inside an OVA); 'label' names it in messages.
+ */
+extern int image_probe_range (const char *path, uint64_t offset,
+                              uint64_t size, const char *label,
+                              const char *forced, struct image_info *info);
 extern void image_info_free (struct image_info *info);
 
 /* Parse the extent lines and parentFileNameHint of a VMDK text
@@ -86,5 +93,153 @@ extern int vmdk_descriptor_parse (const char *text, size_t len,
 extern int image_check_references (const char *path,
                                    const struct image_info *info,
                                    bool allow_external);
+
+/* ---------------------------------------------------------------- */
+/* VM descriptions (OVF, VMX, libvirt XML), parsed before any disk is
+ * opened.  The parsers are pure functions over a buffer (no file or
+ * network access), unit tested and fuzzed.
+ */
+
+struct vmdesc_disk {
+  char *file;                   /* file reference exactly as written (owned) */
+  char *compression;            /* OVF ovf:compression ("gzip") or NULL (owned) */
+  uint64_t file_size;           /* OVF ovf:size of the file, 0 = unknown */
+  uint64_t capacity;            /* virtual size in bytes, 0 = unknown */
+  char *format;                 /* libvirt <driver type>, else NULL (owned) */
+  char *bus;                    /* "scsi" "sata" "ide" "nvme" "virtio" or NULL (owned) */
+  int controller;               /* controller index on that bus, -1 = unknown */
+  int unit;                     /* position on the controller, -1 = unknown */
+};
+
+struct vmdesc_nic {
+  char *mac;                    /* lowercase aa:bb:cc:dd:ee:ff or NULL (owned) */
+  char *network;                /* network / port group name or NULL (owned) */
+  char *model;                  /* "vmxnet3", "e1000", "virtio", ... or NULL (owned) */
+};
+
+struct vmdesc {
+  char *name;                   /* VM name (owned) */
+  unsigned vcpus;               /* 0 = unknown */
+  uint64_t memory;              /* bytes, 0 = unknown */
+  enum firmware firmware;
+  char *os;                     /* guest OS id as written (guestOS, ovf:osType) or NULL (owned) */
+  struct vmdesc_disk *disks;    /* hard disks only (no CD-ROM, floppy) */
+  size_t nr_disks;
+  struct vmdesc_nic *nics;
+  size_t nr_nics;
+};
+
+/* vmdesc.c */
+extern void vmdesc_free (struct vmdesc *d);
+/* Sort disks by bus (scsi, sata, nvme, virtio, ide, unknown), then
+ * controller, then unit; stable for equal keys.
+ */
+extern void vmdesc_sort_disks (struct vmdesc *d);
+/* Normalise a MAC ("00-50-56-AB-CD-EF", "0050.56ab.cdef" or with
+ * colons) to lowercase colon form (owned), or NULL if it is not one.
+ */
+extern char *mac_normalise (const char *mac);
+
+/* ovf.c: parse an OVF envelope (0.9, 1.x, 2.x namespaces, vSphere's
+ * vmw: extensions).  No network access, no DTD, no entity expansion: a
+ * document with a DOCTYPE is refused.  If the envelope holds several
+ * VirtualSystems, 'vm_name' picks one (-io vm=NAME); without it that is
+ * an error listing the names.  'label' names the document in messages.
+ * Returns 0, or -1 after error().
+ */
+extern int ovf_parse (const char *xml, size_t len, const char *label,
+                      const char *vm_name, struct vmdesc *d);
+
+/* vmx.c: parse a VMware .vmx (key = "value" lines, |XX escapes).
+ * Disks are the present scsiX:Y / sataX:Y / ideX:Y / nvmeX:Y entries
+ * of a disk device type; their 'file' is the fileName as written.
+ */
+extern int vmx_parse (const char *text, size_t len, const char *label,
+                      struct vmdesc *d);
+
+/* libvirtxml.c: parse a libvirt <domain> document (same XML safety as
+ * ovf_parse).  Disks are <disk device="disk"> with a file or block
+ * source; 'file' is the source path, 'format' the driver type.
+ */
+extern int libvirtxml_parse (const char *xml, size_t len, const char *label,
+                             struct vmdesc *d);
+
+/* ---------------------------------------------------------------- */
+/* tar.c: index a tar archive in place (ustar, pax extended headers,
+ * GNU long names).  Only regular files are listed.  Refuses absolute
+ * names, ".." components, bad header checksums, and members that run
+ * past the end of the archive.
+ */
+struct tar_member {
+  char *name;                   /* relative path, "./" prefix removed (owned) */
+  uint64_t offset;              /* byte offset of the data in the archive */
+  uint64_t size;                /* bytes */
+};
+struct tar_index {
+  struct tar_member *members;
+  size_t nr;
+};
+/* 'label' names the archive in messages; 'size' is the archive size. */
+extern int tar_index_read (int fd, uint64_t size, const char *label,
+                           struct tar_index *idx);
+extern void tar_index_free (struct tar_index *idx);
+extern const struct tar_member *tar_find (const struct tar_index *idx,
+                                          const char *name);
+
+/* manifest.c: OVF manifests (".mf"), lines like
+ * "SHA256(disk1.vmdk)= 0123abcd..." (SHA1, SHA256 and SHA512).
+ */
+struct manifest_entry {
+  char *file;                   /* (owned) */
+  char *algo;                   /* "SHA1", "SHA256", "SHA512" (owned) */
+  char *digest;                 /* lowercase hex (owned) */
+};
+struct manifest {
+  struct manifest_entry *entries;
+  size_t nr;
+};
+extern int manifest_parse (const char *text, size_t len, const char *label,
+                           struct manifest *m);
+extern void manifest_free (struct manifest *m);
+/* Hex digest with 'algo' of 'size' bytes at 'offset' of the file open
+ * on fd, into out (at least 129 bytes).  Checks interrupted().
+ */
+extern int digest_range (int fd, uint64_t offset, uint64_t size,
+                         const char *algo, const char *label, char *out);
+
+/* ---------------------------------------------------------------- */
+/* diskset.c: probe, check and expose the disks of any input.  Each disk
+ * is a file, or a window of a file (an uncompressed disk inside an
+ * OVA's tar, read in place).
+ */
+struct disk_spec {
+  char *path;                   /* absolute path of the file (owned) */
+  uint64_t offset;              /* the image is 'size' bytes at 'offset'; */
+  uint64_t size;                /* size 0 means the whole file */
+  char *label;                  /* name in messages, or NULL for path (owned) */
+  char *format;                 /* format to insist on, or NULL to detect (owned) */
+};
+extern void disk_spec_free (struct disk_spec *specs, size_t nr);
+
+struct diskset {
+  struct nbd_server *servers;   /* one per disk */
+  struct image_info *infos;     /* one per disk */
+  struct disk_spec *specs;      /* (not owned) */
+  size_t nr;
+};
+
+/* Probe every disk, check what it refers to (refusing references
+ * outside its directory unless allow_external; refusing any for a
+ * window), and fill in src->disks.  ds->specs keeps pointing at specs,
+ * which must outlive ds.  Returns 0 or -1 after error().
+ */
+extern int diskset_probe (struct diskset *ds, struct disk_spec *specs,
+                          size_t nr, bool allow_external, struct source *src);
+/* Start a read-only qemu-nbd per disk; fill in uri and virtual_size. */
+extern int diskset_expose (struct diskset *ds, struct source *src);
+/* Stop the servers and free ds's contents.  Safe after failures. */
+extern void diskset_close (struct diskset *ds);
+/* Fill src's name, vcpus, memory, firmware and NICs from a description. */
+extern int vmdesc_to_source (const struct vmdesc *d, struct source *src);
 
 #endif /* FERRY_INPUTS_H */

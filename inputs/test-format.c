@@ -106,7 +106,7 @@ main (void)
   p = mkfile ("mbr.img", h, 512, 1 << 20);
   CHECK (probe (p, NULL, &info) == 0 && strcmp (info.format, "raw") == 0, "raw MBR disk");
   image_info_free (&info);
-  CHECK (probe (p, "qcow2", &info) == -1 && strstr (last_error (), "-if qcow2"),
+  CHECK (probe (p, "qcow2", &info) == -1 && strstr (last_error (), "given as qcow2, but the content is raw"),
          "-if that contradicts the content");
   free (p);
 

@@ -98,11 +98,14 @@ domxml_build (const struct source *src, const char *name, enum firmware fw,
   xmlTextWriterStartElement (w, BAD_CAST "devices");
   for (size_t i = 0; i < src->nr_nics; i++) {
     xmlTextWriterStartElement (w, BAD_CAST "interface");
-    xmlTextWriterWriteAttribute (w, BAD_CAST "type", BAD_CAST "network");
-    if (src->nics[i].mac)
-      empty (w, "mac", "address", src->nics[i].mac);
-    empty (w, "source", "network",
-           src->nics[i].network ? src->nics[i].network : "default");
+    const struct source_nic *n = &src->nics[i];
+    const char *kind = n->bridge ? "bridge" : "network";
+
+    xmlTextWriterWriteAttribute (w, BAD_CAST "type", BAD_CAST kind);
+    if (n->mac)
+      empty (w, "mac", "address", n->mac);
+    empty (w, "source", kind,
+           n->map ? n->map : n->network ? n->network : "default");
     empty (w, "model", "type", "virtio");
     pci_address (w, slot++);
     xmlTextWriterEndElement (w);

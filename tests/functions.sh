@@ -227,3 +227,28 @@ boot_guest() (
     tail -n 15 "$log" | sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r//g' -e 's/^/  | /' >&2
     return "$rc"
 )
+
+# check_clean WHAT: nothing was left behind in the output dir $out or
+# in $TMPDIR, and no qemu-nbd of this test is still running.
+check_clean() {
+    [ -z "$(ls -A "$out")" ] || fail "$1: files left in the output dir: $(ls -A "$out")"
+    [ -z "$(ls -A "$TMPDIR")" ] || fail "$1: temp files left: $(ls -A "$TMPDIR")"
+    ! pgrep -f "qemu-nbd.*$TMPDIR" >/dev/null || fail "$1: qemu-nbd left running"
+}
+
+# expect_error WHAT PATTERN ARGS...: "ferry convert -q ARGS" (with
+# "-o local -os $out" added unless ARGS has -os) must exit 1 with one
+# line on stderr matching the extended regex PATTERN, leaving nothing
+# behind (check_clean).
+expect_error() {
+    local what="$1" pattern="$2"; shift 2
+    local err rc=0
+    local -a args=("$@")
+    [[ " $* " == *" -os "* ]] || args+=(-o local -os "$out")
+    err="$("$FERRY" convert -q "${args[@]}" 2>&1 >/dev/null)" || rc=$?
+    [ "$rc" -eq 1 ] || fail "$what: expected exit 1, got $rc: $err"
+    grep -qE -- "$pattern" <<<"$err" || fail "$what: '$err' does not match '$pattern'"
+    [ "$(wc -l <<<"$err")" -eq 1 ] || fail "$what: not one line: $err"
+    check_clean "$what"
+    echo "ok: $what: $err"
+}

@@ -8,25 +8,6 @@ mk_tmpdir
 out="$tmpdir/out"; mkdir "$out"
 export TMPDIR="$tmpdir/tmp"; mkdir "$TMPDIR"
 
-check_clean() {
-    [ -z "$(ls -A "$out")" ] || fail "$1: files left in the output dir: $(ls -A "$out")"
-    [ -z "$(ls -A "$TMPDIR")" ] || fail "$1: temp files left: $(ls -A "$TMPDIR")"
-    ! pgrep -f "qemu-nbd.*$TMPDIR" >/dev/null || fail "$1: qemu-nbd left running"
-}
-
-expect_error() {
-    local what="$1" pattern="$2"; shift 2
-    local err rc=0
-    local -a args=("$@")
-    [[ " $* " == *" -os "* ]] || args+=(-o local -os "$out")
-    err="$("$FERRY" convert -q "${args[@]}" 2>&1 >/dev/null)" || rc=$?
-    [ "$rc" -eq 1 ] || fail "$what: expected exit 1, got $rc: $err"
-    grep -qE -- "$pattern" <<<"$err" || fail "$what: '$err' does not match '$pattern'"
-    [ "$(wc -l <<<"$err")" -eq 1 ] || fail "$what: not one line: $err"
-    check_clean "$what"
-    echo "ok: $what: $err"
-}
-
 "$FERRY_IMAGES/phony-debian.sh" ifupdown "$tmpdir/good.img"
 
 expect_error "missing file" 'open ".*/nope.vmdk": No such file or directory' \

@@ -1,0 +1,72 @@
+#!/bin/bash
+# End to end from whole exported VMs: the real Debian 12 guest wrapped
+# the way vSphere exports it, as an OVA (disk read in place inside the
+# tar) and as a VMX datastore directory (descriptor + flat extent under
+# a snapshot delta).  Each converts, keeps the source untouched, carries
+# the VM's name, memory, vCPUs, MAC and network into the libvirt XML,
+# and boots on virtio-blk + virtio-net with an IPv4 lease.
+set -euo pipefail
+source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
+require_cmd qemu-system-x86_64 qemu-img jq tar
+need_real_debian12
+mk_tmpdir
+export TMPDIR="$tmpdir/tmp"; mkdir "$TMPDIR"
+export VM_CPUS=2 VM_MEMORY_MB=1536 VM_FIRMWARE=bios
+
+# domxml_check XML NAME MEMORY_KIB VCPUS IFTYPE SOURCE MAC
+domxml_check() {
+    /usr/bin/python3 - "$@" <<'EOF' || fail "libvirt XML $1 does not carry the source's metadata"
+import sys, xml.etree.ElementTree as ET
+path, name, mem, vcpus, iftype, source, mac = sys.argv[1:]
+d = ET.parse(path).getroot()
+got = (d.findtext("name"), d.findtext("memory"), d.findtext("vcpu"))
+assert got == (name, mem, vcpus), got
+ifs = d.findall("devices/interface")
+assert len(ifs) == 1, len(ifs)
+i = ifs[0]
+assert i.get("type") == iftype, i.get("type")
+assert i.find("source").get(iftype) == source, ET.tostring(i)
+assert i.find("mac").get("address") == mac, ET.tostring(i)
+assert i.find("model").get("type") == "virtio"
+print(f"ok: {path.rsplit('/', 1)[1]}: {name}, {mem} KiB, {vcpus} vCPUs, {iftype} {source!r}, {mac}")
+EOF
+}
+
+boot_check() {   # WHAT DISK
+    local line
+    line=$(boot_guest "$2" qcow2 "$tmpdir/$1-boot.log" 400 virtio) ||
+        fail "$1: converted guest did not boot: $line"
+    echo "$line"
+    grep -q 'state=running' <<<"$line" || fail "$1: system state: $line"
+    grep -qE 'root=/dev/vda[0-9]' <<<"$line" || fail "$1: root is not on /dev/vda: $line"
+    grep -qE 'ipv4=ens3:10\.0\.2\.' <<<"$line" || fail "$1: no IPv4 lease on ens3: $line"
+    grep -q 'failed=0' <<<"$line" || fail "$1: failed units: $line"
+}
+
+# 1. OVA.
+VM_NICS="00:50:56:8a:33:01@VM_Network" \
+    "$FERRY_IMAGES/vsphere-export.sh" ova "$tmpdir/web01.ova" web01 "$deb12_vmdk"
+ova_sum=$(sha256_of "$tmpdir/web01.ova")
+mkdir "$tmpdir/ova-out"
+"$FERRY" convert -i ova "$tmpdir/web01.ova" -o local -os "$tmpdir/ova-out" -of qcow2 \
+    > "$tmpdir/ova.log" 2>&1 || { cat "$tmpdir/ova.log"; fail "convert -i ova failed"; }
+grep -q 'verified the manifest' "$tmpdir/ova.log" || fail "the manifest was not verified"
+[ "$(sha256_of "$tmpdir/web01.ova")" = "$ova_sum" ] || fail "the OVA was modified"
+[ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
+domxml_check "$tmpdir/ova-out/web01.xml" web01 1572864 2 network "VM Network" 00:50:56:8a:33:01
+boot_check ova "$tmpdir/ova-out/web01-sda"
+rm -f "$tmpdir/web01.ova"
+
+# 2. VMX, with the network mapped to a host bridge.
+VM_NICS="00:50:56:8a:44:01@VM_Network" VM_CPUS=1 VM_MEMORY_MB=1024 \
+    "$FERRY_IMAGES/vsphere-export.sh" vmx "$tmpdir/db01" db01 "$deb12_vmdk"
+vm_sum=$(cd "$tmpdir/db01" && sha256sum ./* | sha256sum)
+mkdir "$tmpdir/vmx-out"
+"$FERRY" convert -i vmx "$tmpdir/db01/db01.vmx" -b "VM Network:br0" \
+    -o local -os "$tmpdir/vmx-out" -of qcow2 > "$tmpdir/vmx.log" 2>&1 ||
+    { cat "$tmpdir/vmx.log"; fail "convert -i vmx failed"; }
+[ "$(cd "$tmpdir/db01" && sha256sum ./* | sha256sum)" = "$vm_sum" ] || fail "the VMX's files were modified"
+[ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
+domxml_check "$tmpdir/vmx-out/db01.xml" db01 1048576 1 bridge br0 00:50:56:8a:44:01
+boot_check vmx "$tmpdir/vmx-out/db01-sda"
+echo "PASS: OVA and VMX exports convert and boot"
