@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libnbd.h>
@@ -336,6 +337,174 @@ copy_map_source (const char *src_uri, uint64_t size, const char *label,
   return 0;
 }
 
+/* Streaming: the output takes the data in guest order (an upload).
+ * Workers still read several requests ahead, into a ring of slots;
+ * the calling thread hands each slot to the output in order.
+ */
+struct slot {
+  char *buf;
+  size_t chunk;                 /* which chunk the slot holds */
+  bool ready;
+};
+
+struct sjob {
+  struct job *j;
+  struct slot *slots;
+  size_t nr_slots;
+  size_t emitted;               /* chunks handed to the output */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+};
+
+static void *
+stream_worker (void *arg)
+{
+  struct sjob *sj = arg;
+  struct job *j = sj->j;
+  struct nbd_handle *src = nbd_create ();
+
+  if (src == NULL || nbd_connect_uri (src, j->src_uri) == -1) {
+    job_fail (j, "copy \"%s\": connect to the source: %s", nbd_get_error ());
+    goto out;
+  }
+  while (!j->failed) {
+    size_t k = atomic_fetch_add (&j->next, 1);
+    struct slot *sl;
+
+    if (k >= j->nr_chunks)
+      break;
+    sl = &sj->slots[k % sj->nr_slots];
+    /* Wait until the output has taken what the slot held before. */
+    pthread_mutex_lock (&sj->lock);
+    while (!j->failed && sj->emitted + sj->nr_slots <= k)
+      pthread_cond_wait (&sj->cond, &sj->lock);
+    pthread_mutex_unlock (&sj->lock);
+    if (j->failed)
+      break;
+    if (interrupted ()) {
+      job_fail (j, "copy \"%s\": %s", "interrupted");
+      break;
+    }
+    if (nbd_pread (src, sl->buf, j->chunks[k].length, j->chunks[k].offset, 0) == -1) {
+      job_fail (j, "copy \"%s\": read from the source: %s", nbd_get_error ());
+      break;
+    }
+    pthread_mutex_lock (&sj->lock);
+    sl->chunk = k;
+    sl->ready = true;
+    pthread_cond_broadcast (&sj->cond);
+    pthread_mutex_unlock (&sj->lock);
+  }
+ out:
+  pthread_mutex_lock (&sj->lock);
+  pthread_cond_broadcast (&sj->cond);
+  pthread_mutex_unlock (&sj->lock);
+  if (src) {
+    nbd_shutdown (src, 0);
+    nbd_close (src);
+  }
+  return NULL;
+}
+
+static int
+copy_stream (struct job *j, size_t nr_workers, const struct copy_opts *o,
+             uint64_t data_bytes)
+{
+  struct sjob sj = { .j = j };
+  pthread_t th[MAX_WORKERS];
+  size_t started = 0;
+  double last = 0;
+  int ret = -1;
+
+  sj.nr_slots = nr_workers * 2;
+  sj.slots = calloc (sj.nr_slots, sizeof *sj.slots);
+  if (sj.slots == NULL) {
+    error ("copy \"%s\": %m", j->label);
+    return -1;
+  }
+  for (size_t i = 0; i < sj.nr_slots; i++)
+    if ((sj.slots[i].buf = malloc (REQUEST_SIZE)) == NULL) {
+      error ("copy \"%s\": %m", j->label);
+      goto out;
+    }
+  pthread_mutex_init (&sj.lock, NULL);
+  pthread_cond_init (&sj.cond, NULL);
+  for (size_t i = 0; i < nr_workers; i++) {
+    if (pthread_create (&th[i], NULL, stream_worker, &sj) != 0) {
+      job_fail (j, "copy \"%s\": %s", "cannot start a thread");
+      break;
+    }
+    started++;
+  }
+
+  while (!j->failed && sj.emitted < j->nr_chunks) {
+    size_t k = sj.emitted;
+    struct slot *sl = &sj.slots[k % sj.nr_slots];
+    const struct copy_chunk *c = &j->chunks[k];
+    bool zero;
+
+    pthread_mutex_lock (&sj.lock);
+    while (!j->failed && !(sl->ready && sl->chunk == k)) {
+      struct timespec ts;
+      clock_gettime (CLOCK_REALTIME, &ts);
+      ts.tv_nsec += 200000000;
+      if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+      }
+      pthread_cond_timedwait (&sj.cond, &sj.lock, &ts);
+      if (interrupted ())
+        job_fail (j, "copy \"%s\": %s", "interrupted");
+    }
+    pthread_mutex_unlock (&sj.lock);
+    if (j->failed)
+      break;
+    zero = is_zero (sl->buf, c->length);
+    if (j->dest->stream (j->dest->stream_opaque, c->offset,
+                         zero ? NULL : sl->buf, c->length) == -1) {
+      /* The output has said what went wrong already. */
+      pthread_mutex_lock (&j->err_lock);
+      j->failed = true;
+      pthread_mutex_unlock (&j->err_lock);
+      break;
+    }
+    if (!zero)
+      atomic_fetch_add (&j->written, c->length);
+    atomic_fetch_add (&j->done, c->length);
+    pthread_mutex_lock (&sj.lock);
+    sl->ready = false;
+    sj.emitted++;
+    pthread_cond_broadcast (&sj.cond);
+    pthread_mutex_unlock (&sj.lock);
+    if (o->progress && now_seconds () - last >= 0.2) {
+      o->progress (o->progress_data, atomic_load (&j->done), data_bytes);
+      last = now_seconds ();
+    }
+  }
+  pthread_mutex_lock (&sj.lock);
+  j->failed = j->failed || sj.emitted < j->nr_chunks;
+  pthread_cond_broadcast (&sj.cond);
+  pthread_mutex_unlock (&sj.lock);
+  for (size_t i = 0; i < started; i++)
+    pthread_join (th[i], NULL);
+  pthread_cond_destroy (&sj.cond);
+  pthread_mutex_destroy (&sj.lock);
+  if (j->failed) {
+    /* The stream callback's own message, or the worker's. */
+    if (j->err[0])
+      error ("%s", j->err);
+    goto out;
+  }
+  if (o->progress)
+    o->progress (o->progress_data, atomic_load (&j->done), data_bytes);
+  ret = 0;
+ out:
+  for (size_t i = 0; i < sj.nr_slots; i++)
+    free (sj.slots[i].buf);
+  free (sj.slots);
+  return ret;
+}
+
 int
 copy_disk (const char *src_uri, struct copy_dest *dest,
            const struct copy_map *map, const char *label,
@@ -357,6 +526,13 @@ copy_disk (const char *src_uri, struct copy_dest *dest,
   j.chunks = e.v;
   j.nr_chunks = e.n;
   pthread_mutex_init (&j.err_lock, NULL);
+  if (dest->stream) {
+    int r = copy_stream (&j, nr_workers, o, e.data_bytes);
+    pthread_mutex_destroy (&j.err_lock);
+    if (r == -1)
+      return -1;
+    goto done;
+  }
   if (nr_workers > e.n)
     nr_workers = e.n ? e.n : 0;
 
@@ -391,6 +567,7 @@ copy_disk (const char *src_uri, struct copy_dest *dest,
     error ("copy \"%s\": interrupted", label);
     goto out;
   }
+ done:
   st->virtual_size = dest->size;
   st->data_bytes = e.data_bytes;
   st->written_bytes = atomic_load (&j.written);

@@ -31,6 +31,7 @@ usage (FILE *fp)
 "  -oa ALLOC           sparse (default) or preallocated\n"
 "  -on NAME            name of the converted guest\n"
 "  -oo KEY[=VAL]       output option; -oo ? lists them\n"
+"  --os-cloud NAME     -o openstack: the cloud in clouds.yaml (-oo cloud=NAME)\n"
 "  -n [IN:]OUT         connect NICs on source network IN (all others\n"
 "                      without IN) to network OUT\n"
 "  -b [IN:]OUT         the same, to host bridge OUT\n"
@@ -59,7 +60,7 @@ usage (FILE *fp)
 enum {
   OPT_IF = 256, OPT_IO, OPT_IC, OPT_OO, OPT_OS, OPT_OF, OPT_OA, OPT_ON,
   OPT_TARGET, OPT_ROOT, OPT_DRY_RUN, OPT_MACHINE, OPT_WORKERS,
-  OPT_SOURCE_ONLY,
+  OPT_SOURCE_ONLY, OPT_OS_CLOUD,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +80,7 @@ static const struct option long_options[] = {
   { "root", required_argument, NULL, OPT_ROOT },
   { "dry-run", no_argument, NULL, OPT_DRY_RUN },
   { "source-only", no_argument, NULL, OPT_SOURCE_ONLY },
+  { "os-cloud", required_argument, NULL, OPT_OS_CLOUD },
   { "machine-readable", no_argument, NULL, OPT_MACHINE },
   { "workers", required_argument, NULL, OPT_WORKERS },
   { "q", no_argument, NULL, 'q' },
@@ -174,6 +176,14 @@ main (int argc, char *argv[])
     case OPT_ROOT: o.root = optarg; break;
     case OPT_DRY_RUN: o.dry_run = true; break;
     case OPT_SOURCE_ONLY: o.source_only = true; break;
+    case OPT_OS_CLOUD: {
+      CLEANUP_FREE char *kv = NULL;
+      if (asprintf (&kv, "cloud=%s", optarg) == -1 || kvlist_add (&o.oo, kv) == -1) {
+        perror ("ferry");
+        return 1;
+      }
+      break;
+    }
     case OPT_MACHINE: ls.machine_readable = true; break;
     case OPT_WORKERS: {
       char *end;

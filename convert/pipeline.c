@@ -272,6 +272,7 @@ copy_disks (struct convert_opts *o, struct run *r)
     }
     if (copy_disk (r->ovl.uri, &dest, &map, label, &co, &st) == -1) {
       progress_end ();
+      dest.failed = true;
       ops->disk_end (r->out, i, &dest);
       free (map.v);
       return -1;
@@ -382,14 +383,20 @@ run_convert (struct convert_opts *o)
     return 0;
   }
 
-  if (copy_disks (o, &r) == -1)
-    goto fail;
   {
     struct output_meta m = {
       .name = o->oargs.name ? o->oargs.name : r.src.name,
       .os = r.gu.product_name, .report_json = report,
-      .firmware = r.src.firmware,
+      .firmware = r.src.firmware, .os_type = r.gu.type,
+      .distro = r.gu.distro, .major = r.gu.major, .minor = r.gu.minor,
     };
+    for (size_t i = 0; r.gu.packages && r.gu.packages[i]; i++)
+      if (strcmp (r.gu.packages[i], "qemu-guest-agent") == 0)
+        m.guest_agent = true;
+    if (ops->prepare && ops->prepare (r.out, &r.src, &m) == -1)
+      goto fail;
+    if (copy_disks (o, &r) == -1)
+      goto fail;
     progress_stage ("output", "writing the metadata");
     if (ops->finish (r.out, &r.src, &m) == -1)
       goto fail;

@@ -16,6 +16,11 @@ static const char *const virtio_modules[] = {
 static const struct target targets[] = {
   { .name = "kvm", .initramfs_modules = virtio_modules,
     .nic_prefix = "ens", .nic_first_slot = 3 },
+  /* Nova's libvirt driver on hw_machine_type=pc lays out the same
+   * virtio devices: the first NIC lands in slot 3 too.
+   */
+  { .name = "openstack", .initramfs_modules = virtio_modules,
+    .nic_prefix = "ens", .nic_first_slot = 3 },
 };
 
 const struct target *

@@ -7,6 +7,8 @@
 #define FERRY_OUTPUTS_H
 
 #include "common.h"
+#include "jsonparse.h"
+#include "http.h"
 
 /* The data the copy engine will write for one disk: requests of at
  * most 512 KiB, aligned to 64 KiB, in guest order, known before the copy
@@ -36,8 +38,15 @@ struct copy_dest {
   int fd;                       /* a file to pwrite, or -1 */
   const struct qcow2_map *qmap; /* with fd: translate offsets, or NULL */
   char *nbd_uri;                /* else an NBD server to write (owned) */
+  /* else a stream: called from one thread, in guest order, once for
+   * every chunk of the map (buf NULL: the chunk reads as zeroes).
+   * Returns 0, or -1 after error().
+   */
+  int (*stream) (void *opaque, uint64_t offset, const void *buf, size_t len);
+  void *stream_opaque;
   uint64_t size;                /* virtual size */
   bool zero_initialized;        /* destination reads as zeroes: skip holes */
+  bool failed;                  /* set before disk_end when the copy failed */
 };
 
 struct output_args {
@@ -54,6 +63,10 @@ struct output_meta {
   const char *os;               /* product name, or NULL */
   const char *report_json;      /* the change report document */
   enum firmware firmware;
+  const char *os_type;          /* "linux", "windows" (inspection) or NULL */
+  const char *distro;           /* "debian", "ubuntu", ... or NULL */
+  int major, minor;             /* OS version */
+  bool guest_agent;             /* qemu-guest-agent is installed */
 };
 
 struct output {
@@ -74,6 +87,12 @@ struct output_ops {
    * an unwritable directory fails in a second, not after the copy.
    */
   struct output *(*open) (const struct output_args *a, const struct source *src);
+
+  /* Optional: the guest has been fixed and is about to be copied;
+   * what the metadata will say is known now.
+   */
+  int (*prepare) (struct output *o, const struct source *src,
+                  const struct output_meta *m);
 
   /* Prepare disk i for the copy engine. */
   int (*disk_begin) (struct output *o, size_t i, const struct source_disk *d,
@@ -109,5 +128,57 @@ extern char *domxml_build (const struct source *src, const char *name,
  */
 extern int qcow2_create (int fd, const char *path, uint64_t vsize,
                          const struct copy_map *map, struct qcow2_map *out);
+/* The same layout in memory, for a qcow2 sent as a stream: the file is
+ * meta (meta_len bytes: header, tables, L2s), then every allocated
+ * guest cluster in guest order, file_size bytes in all.
+ */
+struct qcow2_layout {
+  unsigned char *meta;          /* owned */
+  size_t meta_len;
+  uint64_t file_size;
+  struct qcow2_map map;         /* owned host[] */
+};
+extern int qcow2_layout (const char *path, uint64_t vsize,
+                         const struct copy_map *map, struct qcow2_layout *lay);
+
+/* ---------------------------------------------------------------- */
+/* openstack.c: credentials, Keystone v3 and requests to Glance. */
+
+struct os_creds {
+  char *auth_url, *auth_type;   /* password, v3applicationcredential, v3token */
+  char *username, *user_id, *password;
+  char *user_domain_name, *user_domain_id;
+  char *project_name, *project_id, *project_domain_name, *project_domain_id;
+  char *appcred_id, *appcred_name, *appcred_secret;
+  char *token;
+  char *region, *interface;     /* interface: public (default), internal, admin */
+  char *cacert;                 /* CA bundle, or NULL for the system's */
+  bool insecure;                /* verify: false */
+  char *source;                 /* where they came from, for messages */
+};
+/* From clouds.yaml when cloud (or OS_CLOUD) names one, else from the
+ * OS_* environment.  Returns 0 or -1 after error().
+ */
+extern int os_creds_load (const char *cloud, struct os_creds *c);
+/* Frees (and wipes the secrets of) c. */
+extern void os_creds_free (struct os_creds *c);
+
+struct os_session {
+  struct os_creds creds;
+  struct http_opts http;
+  char *token;                  /* (owned, secret) */
+  char *auth_header;            /* "X-Auth-Token: ..." (owned, secret) */
+  char *image_url;              /* Glance endpoint, no trailing "/" (owned) */
+};
+/* Load the credentials and authenticate.  0 or -1 after error(). */
+extern int os_session_open (struct os_session *s, const char *cloud);
+extern int os_authenticate (struct os_session *s);
+extern void os_session_close (struct os_session *s);
+/* A request to the image service at path ("/v2/images"), with the token;
+ * authenticates again once on 401.  0 with *r (any status), or -1.
+ */
+extern int os_request (struct os_session *s, const char *method,
+                       const char *path, const char *content_type,
+                       const char *body, struct http_response *r);
 
 #endif /* FERRY_OUTPUTS_H */

@@ -52,8 +52,8 @@ div_up (uint64_t a, uint64_t b)
 }
 
 int
-qcow2_create (int fd, const char *path, uint64_t vsize,
-              const struct copy_map *map, struct qcow2_map *out)
+qcow2_layout (const char *path, uint64_t vsize, const struct copy_map *map,
+              struct qcow2_layout *lay)
 {
   uint64_t nv = div_up (vsize, CLUSTER_SIZE);
   uint64_t nl1 = div_up (nv, L2_ENTRIES);
@@ -163,27 +163,14 @@ qcow2_create (int fd, const char *path, uint64_t vsize,
     p[1] = 1;
   }
 
-  {
-    size_t len = meta * CLUSTER_SIZE, done = 0;
-    while (done < len) {
-      ssize_t r = pwrite (fd, buf + done, len - done, done);
-      if (r == -1 && errno == EINTR)
-        continue;
-      if (r == -1) {
-        error ("write \"%s\": %m", path);
-        goto out;
-      }
-      done += r;
-    }
-  }
-  if (ftruncate (fd, total * CLUSTER_SIZE) == -1) {
-    error ("write \"%s\": %m", path);
-    goto out;
-  }
-  out->host = host;
-  out->nr = nv;
-  out->cluster_bits = CLUSTER_BITS;
+  lay->meta = buf;
+  lay->meta_len = meta * CLUSTER_SIZE;
+  lay->file_size = total * CLUSTER_SIZE;
+  lay->map.host = host;
+  lay->map.nr = nv;
+  lay->map.cluster_bits = CLUSTER_BITS;
   host = NULL;
+  buf = NULL;
   debug ("qcow2 %s: %llu data clusters, %llu metadata clusters", path,
          (unsigned long long) nr_data, (unsigned long long) meta);
   ret = 0;
@@ -198,4 +185,36 @@ qcow2_create (int fd, const char *path, uint64_t vsize,
   free (host);
   free (buf);
   return ret;
+}
+
+int
+qcow2_create (int fd, const char *path, uint64_t vsize,
+              const struct copy_map *map, struct qcow2_map *out)
+{
+  struct qcow2_layout lay;
+  size_t done = 0;
+
+  if (qcow2_layout (path, vsize, map, &lay) == -1)
+    return -1;
+  while (done < lay.meta_len) {
+    ssize_t r = pwrite (fd, lay.meta + done, lay.meta_len - done, done);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1) {
+      error ("write \"%s\": %m", path);
+      goto fail;
+    }
+    done += r;
+  }
+  if (ftruncate (fd, lay.file_size) == -1) {
+    error ("write \"%s\": %m", path);
+    goto fail;
+  }
+  free (lay.meta);
+  *out = lay.map;
+  return 0;
+ fail:
+  free (lay.meta);
+  free (lay.map.host);
+  return -1;
 }

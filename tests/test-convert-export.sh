@@ -47,6 +47,14 @@ boot_check() {   # WHAT DISK
 VM_NICS="00:50:56:8a:33:01@VM_Network" \
     "$FERRY_IMAGES/vsphere-export.sh" ova "$tmpdir/web01.ova" web01 "$deb12_vmdk"
 ova_sum=$(sha256_of "$tmpdir/web01.ova")
+# inspect: the metadata and the copy estimate (trimmed in an overlay).
+"$FERRY" inspect -i ova "$tmpdir/web01.ova" > "$tmpdir/inspect.json" 2>"$tmpdir/inspect.err" ||
+    { cat "$tmpdir/inspect.err"; fail "inspect -i ova failed"; }
+jq -e '.name == "web01" and .vcpus == 2 and .memory == 1610612736 and
+       .guest.distro == "debian" and .copy_estimate > 0 and
+       .copy_estimate <= .disks[0].allocated' "$tmpdir/inspect.json" >/dev/null ||
+    fail "inspect -i ova: $(jq -c "{name,vcpus,memory,guest,copy_estimate,disks}" "$tmpdir/inspect.json")"
+estimate=$(jq .copy_estimate "$tmpdir/inspect.json")
 mkdir "$tmpdir/ova-out"
 "$FERRY" convert -i ova "$tmpdir/web01.ova" -o local -os "$tmpdir/ova-out" -of qcow2 \
     > "$tmpdir/ova.log" 2>&1 || { cat "$tmpdir/ova.log"; fail "convert -i ova failed"; }
@@ -54,6 +62,12 @@ grep -q 'verified the manifest' "$tmpdir/ova.log" || fail "the manifest was not 
 [ "$(sha256_of "$tmpdir/web01.ova")" = "$ova_sum" ] || fail "the OVA was modified"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
 domxml_check "$tmpdir/ova-out/web01.xml" web01 1572864 2 network "VM Network" 00:50:56:8a:33:01
+# The estimate is what the copy then wrote, give or take the initramfs
+# and package changes of the conversion.
+written=$(qemu-img map --output=json "$tmpdir/ova-out/web01-sda" | jq '[.[] | select(.data) | .length] | add')
+echo "copy estimate $estimate bytes, written $written bytes"
+[ "$written" -gt $(( estimate * 9 / 10 )) ] && [ "$written" -lt $(( estimate * 11 / 10 )) ] ||
+    fail "the copy estimate $estimate is not within 10% of the $written bytes written"
 boot_check ova "$tmpdir/ova-out/web01-sda"
 rm -f "$tmpdir/web01.ova"
 

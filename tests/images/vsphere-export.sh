@@ -41,8 +41,11 @@ EOF
 EOF
     i=0; for d in "$@"; do i=$((i+1))
         cap=$(qemu-img info --output=json "$d" | jq '."virtual-size"')
-        echo "    <Disk ovf:capacity=\"$((cap / 1073741824))\" ovf:capacityAllocationUnits=\"byte * 2^30\" ovf:diskId=\"vmdisk$i\" ovf:fileRef=\"file$i\" ovf:format=\"http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized\" ovf:populatedSize=\"$(stat -c %s "$d")\"/>"
-        [ $((cap % 1073741824)) = 0 ] || die "$d: capacity is not a whole number of GiB"
+        # vSphere writes GiB when it can, else MiB.
+        local units="byte * 2^30" n=$((cap / 1073741824))
+        [ $((cap % 1073741824)) = 0 ] || { units="byte * 2^20" n=$((cap / 1048576)); }
+        [ $((cap % 1048576)) = 0 ] || die "$d: capacity is not a whole number of MiB"
+        echo "    <Disk ovf:capacity=\"$n\" ovf:capacityAllocationUnits=\"$units\" ovf:diskId=\"vmdisk$i\" ovf:fileRef=\"file$i\" ovf:format=\"http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized\" ovf:populatedSize=\"$(stat -c %s "$d")\"/>"
     done
     echo '  </DiskSection>'
     echo '  <NetworkSection>'
