@@ -19,6 +19,8 @@ packages=(
     # tests, sample guest and benchmark peers
     debootstrap fdisk dosfstools e2fsprogs util-linux cpio
     initramfs-tools-core jq libvirt-clients virt-v2v time
+    # -o openstack tests: real Keystone and Glance on 127.0.0.1
+    keystone glance-api uwsgi uwsgi-plugin-python3 python3-openstackclient curl openssl
 )
 if [ "$(id -u)" -ne 0 ]; then
     echo "quickstart.sh: run as root (it installs packages and builds a guest image)" >&2
@@ -31,7 +33,16 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -q
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
+    # Keystone and Glance must not start as system services (the tests
+    # start their own): keep invoke-rc.d from starting anything.
+    policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        policy=1
+    fi
+    apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=900 "${missing[@]}"
+    [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
 
 [ -x configure ] || autoreconf -fi

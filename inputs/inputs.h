@@ -164,6 +164,27 @@ extern int vmx_parse (const char *text, size_t len, const char *label,
 extern int libvirtxml_parse (const char *xml, size_t len, const char *label,
                              struct vmdesc *d);
 
+/* xmlsafe.c: reading untrusted XML, for the two parsers above.  No
+ * network, no DTD loading, no entity substitution; a DOCTYPE is refused
+ * as soon as the parser sees it; libxml2's messages are captured.
+ * Messages start "parse KIND \"LABEL\": " (KIND "OVF", "libvirt XML");
+ * 'doctype_why', if not NULL, is added in brackets to the one refusing
+ * a DOCTYPE.  Returns the document (for xmlFreeDoc), or NULL after
+ * error().
+ */
+extern struct _xmlDoc *xml_read_untrusted (const char *xml, size_t len,
+                                           const char *kind,
+                                           const char *label,
+                                           const char *doctype_why);
+/* For messages: s if short, without control characters or quotes
+ * (UTF-8 is fine: libxml2 has checked it); "(none)" if NULL.
+ */
+extern const char *xml_printable (const char *s);
+/* A decimal number, blanks around it allowed, at most max.  Returns 0,
+ * or -1 if s is NULL or not such a number.
+ */
+extern int xml_parse_dec (const char *s, uint64_t max, uint64_t *out);
+
 /* ---------------------------------------------------------------- */
 /* tar.c: index a tar archive in place (ustar, pax extended headers,
  * GNU long names).  Only regular files are listed.  Refuses absolute

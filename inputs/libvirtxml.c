@@ -28,7 +28,7 @@
  * Elements of the domain itself have no namespace; namespaced elements
  * (application metadata, <qemu:commandline>) are not domain elements.
  *
- * XML safety: no network access, no DTD loading, no entity
+ * XML safety (xmlsafe.c): no network access, no DTD loading, no entity
  * substitution, and a document with a DOCTYPE is refused as soon as
  * the parser sees it, before its internal subset is read.  libxml2's
  * messages are captured instead of going to stderr.
@@ -37,13 +37,11 @@
 #include <config.h>
 
 #include <ctype.h>
-#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 
 #include "inputs.h"
 
@@ -54,96 +52,7 @@
 
 struct lx {
   const char *label;
-  bool doctype;                 /* a DOCTYPE was seen */
-  int err_line;                 /* first libxml2 error, 0 if none */
-  char err_msg[160];
 };
-
-/* ---------------------------------------------------------------- */
-/* libxml2 glue */
-
-#if LIBXML_VERSION >= 21200
-#define XML_ERROR_ARG const xmlError *
-#else
-#define XML_ERROR_ARG xmlErrorPtr
-#endif
-
-static void
-on_xml_error (void *opaque, XML_ERROR_ARG err)
-{
-  struct lx *x = opaque;
-  size_t n = 0;
-
-  if (x == NULL || err == NULL || err->level < XML_ERR_ERROR ||
-      x->err_line != 0)
-    return;
-  x->err_line = err->line > 0 ? err->line : 1;
-  /* Keep the message printable: it may quote document content. */
-  for (const char *p = err->message; p && *p && n < sizeof x->err_msg - 1; p++)
-    x->err_msg[n++] = (*p >= 0x20 && *p <= 0x7e) ? *p : ' ';
-  while (n > 0 && x->err_msg[n - 1] == ' ')
-    n--;
-  x->err_msg[n] = '\0';
-}
-
-static void
-on_internal_subset (void *ctx, const xmlChar *name,
-                    const xmlChar *external_id, const xmlChar *system_id)
-{
-  xmlParserCtxtPtr ctxt = ctx;
-  struct lx *x = ctxt->_private;
-
-  (void) name;
-  (void) external_id;
-  (void) system_id;
-  x->doctype = true;
-  xmlStopParser (ctxt);
-}
-
-static xmlDocPtr
-read_xml (struct lx *x, const char *xml, size_t len)
-{
-  xmlStructuredErrorFunc old_handler = xmlStructuredError;
-  void *old_context = xmlStructuredErrorContext;
-  xmlParserCtxtPtr ctxt;
-  xmlDocPtr doc;
-
-  if (len > INT_MAX) {
-    error ("parse libvirt XML \"%s\": document too large", x->label);
-    return NULL;
-  }
-  ctxt = xmlNewParserCtxt ();
-  if (ctxt == NULL || ctxt->sax == NULL) {
-    xmlFreeParserCtxt (ctxt);
-    error ("parse libvirt XML \"%s\": cannot create an XML parser", x->label);
-    return NULL;
-  }
-  ctxt->_private = x;
-  ctxt->sax->internalSubset = on_internal_subset;
-  xmlSetStructuredErrorFunc (x, on_xml_error);
-  doc = xmlCtxtReadMemory (ctxt, xml, (int) len, NULL, NULL,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR |
-                           XML_PARSE_NOWARNING);
-  xmlSetStructuredErrorFunc (old_context, old_handler);
-  xmlFreeParserCtxt (ctxt);
-
-  if (x->doctype || (doc && (doc->intSubset || doc->extSubset))) {
-    xmlFreeDoc (doc);
-    error ("parse libvirt XML \"%s\": document type declarations are not "
-           "allowed", x->label);
-    return NULL;
-  }
-  if (doc == NULL) {
-    if (x->err_line)
-      error ("parse libvirt XML \"%s\": not well-formed XML (line %d): %s",
-             x->label, x->err_line, x->err_msg);
-    else
-      error ("parse libvirt XML \"%s\": not well-formed XML (line 1)",
-             x->label);
-    return NULL;
-  }
-  return doc;
-}
 
 /* First child element 'name' in no namespace. */
 static xmlNodePtr
@@ -206,43 +115,6 @@ get_text (const struct lx *x, xmlNodePtr n, char **out)
   return *out ? 0 : nomem (x);
 }
 
-/* For messages: s if it is short printable ASCII. */
-static const char *
-printable (const char *s)
-{
-  size_t n = 0;
-
-  if (s == NULL)
-    return "(none)";
-  for (; s[n]; n++)
-    if (s[n] < 0x20 || s[n] > 0x7e || n >= 64)
-      return "(unprintable)";
-  return s;
-}
-
-/* A decimal number, blanks around it allowed, at most max. */
-static int
-parse_dec (const char *s, uint64_t max, uint64_t *out)
-{
-  uint64_t n = 0;
-  bool digits = false;
-
-  while (isspace ((unsigned char) *s))
-    s++;
-  for (; *s >= '0' && *s <= '9'; s++) {
-    if (n > (max - (*s - '0')) / 10)
-      return -1;
-    n = n * 10 + (*s - '0');
-    digits = true;
-  }
-  while (isspace ((unsigned char) *s))
-    s++;
-  if (!digits || *s)
-    return -1;
-  *out = n;
-  return 0;
-}
-
 /* ---------------------------------------------------------------- */
 /* Domain properties */
 
@@ -295,10 +167,10 @@ parse_memory (const struct lx *x, xmlNodePtr dom, struct vmdesc *d)
     return -1;
   if (unit_scale (unit, &scale) == -1) {
     error ("parse libvirt XML \"%s\": <memory>: unknown unit \"%s\"",
-           x->label, printable (unit));
+           x->label, xml_printable (unit));
     return -1;
   }
-  if (parse_dec (text, UINT64_MAX, &n) == -1) {
+  if (xml_parse_dec (text, UINT64_MAX, &n) == -1) {
     error ("parse libvirt XML \"%s\": <memory> is not a number", x->label);
     return -1;
   }
@@ -322,7 +194,7 @@ parse_vcpus (const struct lx *x, xmlNodePtr dom, struct vmdesc *d)
     return 0;
   if (get_text (x, vcpu, &text) == -1)
     return -1;
-  if (parse_dec (text, 65535, &n) == -1 || n == 0) {
+  if (xml_parse_dec (text, 65535, &n) == -1 || n == 0) {
     error ("parse libvirt XML \"%s\": <vcpu> must be a number from 1 to "
            "65535", x->label);
     return -1;
@@ -349,7 +221,7 @@ parse_firmware (const struct lx *x, xmlNodePtr dom, struct vmdesc *d)
     else if (strcmp (fw, "bios") != 0) {
       error ("parse libvirt XML \"%s\": <os firmware=\"%s\">: unknown "
              "firmware (expected \"bios\" or \"efi\")", x->label,
-             printable (fw));
+             xml_printable (fw));
       return -1;
     }
     return 0;
@@ -458,9 +330,9 @@ addr_num (const struct lx *x, const char *name, xmlNodePtr addr,
     return -1;
   if (s == NULL)
     return 0;
-  if (parse_dec (s, 65535, &n) == -1) {
+  if (xml_parse_dec (s, 65535, &n) == -1) {
     error ("parse libvirt XML \"%s\": disk %s: <address %s=\"%s\">: "
-           "not a number", x->label, name, attr, printable (s));
+           "not a number", x->label, name, attr, xml_printable (s));
     return -1;
   }
   *out = n;
@@ -491,7 +363,7 @@ parse_disk (const struct lx *x, xmlNodePtr disk, size_t pos, struct vmdesc *d)
       get_attr (x, child (disk, "driver"), "type", &format) == -1 ||
       get_attr (x, addr, "type", &addr_type) == -1)
     return -1;
-  if (dev && dev[0] && strcmp (printable (dev), dev) == 0)
+  if (dev && dev[0] && strcmp (xml_printable (dev), dev) == 0)
     snprintf (name, sizeof name, "%s", dev);
   else
     snprintf (name, sizeof name, "#%zu", pos);
@@ -503,7 +375,7 @@ parse_disk (const struct lx *x, xmlNodePtr disk, size_t pos, struct vmdesc *d)
   }
   if (device && strcmp (device, "disk") != 0 && strcmp (device, "lun") != 0) {
     error ("parse libvirt XML \"%s\": disk %s: unknown device \"%s\"",
-           x->label, name, printable (device));
+           x->label, name, xml_printable (device));
     return -1;
   }
 
@@ -525,7 +397,7 @@ parse_disk (const struct lx *x, xmlNodePtr disk, size_t pos, struct vmdesc *d)
   }
   else {
     error ("parse libvirt XML \"%s\": disk %s: disks of type \"%s\" are "
-           "not supported", x->label, name, printable (type));
+           "not supported", x->label, name, xml_printable (type));
     return -1;
   }
   if (get_attr (x, source, src_attr, &file) == -1)
@@ -593,7 +465,7 @@ parse_interface (const struct lx *x, xmlNodePtr iface, struct vmdesc *d)
        strcmp (type, "direct") != 0 && strcmp (type, "user") != 0 &&
        strcmp (type, "ethernet") != 0)) {
     warning ("libvirt XML \"%s\": <interface type=\"%s\"> ignored",
-             x->label, printable (type));
+             x->label, xml_printable (type));
     return 0;
   }
 
@@ -610,7 +482,7 @@ parse_interface (const struct lx *x, xmlNodePtr iface, struct vmdesc *d)
     nic->mac = mac_normalise (mac);
     if (nic->mac == NULL) {
       error ("parse libvirt XML \"%s\": <mac address=\"%s\">: not a MAC "
-             "address", x->label, printable (mac));
+             "address", x->label, xml_printable (mac));
       return -1;
     }
   }
@@ -673,14 +545,14 @@ libvirtxml_parse (const char *xml, size_t len, const char *label,
   int r = -1;
 
   memset (d, 0, sizeof *d);
-  doc = read_xml (&x, xml, len);
+  doc = xml_read_untrusted (xml, len, "libvirt XML", label, NULL);
   if (doc == NULL)
     return -1;
   root = xmlDocGetRootElement (doc);
   if (root == NULL || !is_elem (root, "domain")) {
     error ("parse libvirt XML \"%s\": the root element is <%s>%s, not "
            "<domain> (is this a libvirt domain XML?)", label,
-           root ? printable ((const char *) root->name) : "",
+           root ? xml_printable ((const char *) root->name) : "",
            root && root->ns ? " in a namespace" : "");
     goto out;
   }

@@ -25,9 +25,9 @@
  * namespaces or none; item properties in any CIM schema namespace
  * (rasd, sasd, epasd, with or without a ".xsd" suffix) or none.
  *
- * XML safety as in libvirtxml.c: no network, no DTD loading, no entity
- * substitution; a DOCTYPE is refused as soon as the parser sees it,
- * before its internal subset is read; libxml2's messages are captured.
+ * The document is read by xmlsafe.c: no network, no DTD loading, no
+ * entity substitution; a DOCTYPE is refused as soon as the parser sees
+ * it, before its internal subset is read; libxml2's messages are captured.
  * Ids are looked up in sorted tables: a hostile document costs
  * O(n log n).  Empty attributes and elements count as absent.
  */
@@ -35,14 +35,12 @@
 #include <config.h>
 
 #include <ctype.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 
 #include "inputs.h"
 
@@ -69,9 +67,6 @@ struct refs {
 
 struct ox {
   const char *label;
-  bool doctype;                 /* a DOCTYPE was seen */
-  int err_line;                 /* first libxml2 error, 0 if none */
-  char err_msg[160];
   char *config;                 /* deployment configuration or NULL (owned) */
   struct refs files, disks;
 };
@@ -96,45 +91,7 @@ struct item {
 };
 
 /* ---------------------------------------------------------------- */
-/* libxml2 glue */
-
-#if LIBXML_VERSION >= 21200
-#define XML_ERROR_ARG const xmlError *
-#else
-#define XML_ERROR_ARG xmlErrorPtr
-#endif
-
-static void
-on_xml_error (void *opaque, XML_ERROR_ARG err)
-{
-  struct ox *x = opaque;
-  size_t n = 0;
-
-  if (x == NULL || err == NULL || err->level < XML_ERR_ERROR ||
-      x->err_line != 0)
-    return;
-  x->err_line = err->line > 0 ? err->line : 1;
-  /* Keep the message printable: it may quote document content. */
-  for (const char *p = err->message; p && *p && n < sizeof x->err_msg - 1; p++)
-    x->err_msg[n++] = (*p >= 0x20 && *p <= 0x7e) ? *p : ' ';
-  while (n > 0 && x->err_msg[n - 1] == ' ')
-    n--;
-  x->err_msg[n] = '\0';
-}
-
-static void
-on_internal_subset (void *ctx, const xmlChar *name,
-                    const xmlChar *external_id, const xmlChar *system_id)
-{
-  xmlParserCtxtPtr ctxt = ctx;
-  struct ox *x = ctxt->_private;
-
-  (void) name;
-  (void) external_id;
-  (void) system_id;
-  x->doctype = true;
-  xmlStopParser (ctxt);
-}
+/* Helpers */
 
 /* error() with the "parse OVF \"LABEL\": " prefix; returns -1. */
 static int __attribute__ ((format (printf, 2, 3)))
@@ -150,59 +107,6 @@ fail (const struct ox *x, const char *fs, ...)
   return -1;
 }
 #define nomem(x) fail ((x), "%m")
-
-static xmlDocPtr
-read_xml (struct ox *x, const char *xml, size_t len)
-{
-  xmlStructuredErrorFunc old_handler = xmlStructuredError;
-  void *old_context = xmlStructuredErrorContext;
-  xmlParserCtxtPtr ctxt;
-  xmlDocPtr doc;
-
-  if (len > INT_MAX) {
-    fail (x, "document too large");
-    return NULL;
-  }
-  ctxt = xmlNewParserCtxt ();
-  if (ctxt == NULL || ctxt->sax == NULL) {
-    xmlFreeParserCtxt (ctxt);
-    fail (x, "cannot create an XML parser");
-    return NULL;
-  }
-  ctxt->_private = x;
-  ctxt->sax->internalSubset = on_internal_subset;
-  xmlSetStructuredErrorFunc (x, on_xml_error);
-  doc = xmlCtxtReadMemory (ctxt, xml, (int) len, NULL, NULL,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR |
-                           XML_PARSE_NOWARNING);
-  xmlSetStructuredErrorFunc (old_context, old_handler);
-  xmlFreeParserCtxt (ctxt);
-
-  if (x->doctype || (doc && (doc->intSubset || doc->extSubset))) {
-    xmlFreeDoc (doc);
-    fail (x, "document type declarations are not allowed (possible entity "
-          "expansion attack)");
-    return NULL;
-  }
-  if (doc == NULL)
-    fail (x, "not well-formed XML (line %d)%s%s", x->err_line ? x->err_line : 1,
-          x->err_line ? ": " : "", x->err_msg);
-  return doc;
-}
-
-/* For messages: s if short, without control characters or quotes
- * (UTF-8 is fine: libxml2 has checked it).
- */
-static const char *
-printable (const char *s)
-{
-  if (s == NULL)
-    return "(none)";
-  for (size_t n = 0; s[n]; n++)
-    if ((unsigned char) s[n] < 0x20 || s[n] == 0x7f || s[n] == '"' || n >= 64)
-      return "(unprintable)";
-  return s;
-}
 
 static bool
 is_envelope_ns (xmlNsPtr ns)
@@ -295,23 +199,6 @@ is_section (const struct ox *x, xmlNodePtr n, const char *name)
   return strncmp (t, name, len) == 0 && strcmp (t + len, "_Type") == 0;
 }
 
-/* A decimal number, at most max. */
-static int
-parse_dec (const char *s, uint64_t max, uint64_t *out)
-{
-  uint64_t n = 0;
-
-  if (s == NULL || *s == '\0')
-    return -1;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9' || n > (max - (*s - '0')) / 10)
-      return -1;
-    n = n * 10 + (*s - '0');
-  }
-  *out = n;
-  return 0;
-}
-
 /* Bytes per allocation unit: DMTF programmatic units ("byte",
  * "byte * 2^20", "byte*10^3") and the names older exporters write
  * ("MegaBytes", "MB").  -1 if unknown, zero or too large.
@@ -393,7 +280,7 @@ refs_sort (const struct ox *x, struct refs *rs, const char *what)
   for (size_t i = 1; what && i < rs->nr; i++)
     if (strcmp (rs->r[i - 1].id, rs->r[i].id) == 0)
       return fail (x, "%s \"%s\" is defined twice", what,
-                   printable (rs->r[i].id));
+                   xml_printable (rs->r[i].id));
   return 0;
 }
 
@@ -464,7 +351,7 @@ read_envelope (struct ox *x, xmlNodePtr env)
 static const char *
 item_name (const struct item *it)
 {
-  return printable (it->p[P_NAME] ? it->p[P_NAME] :
+  return xml_printable (it->p[P_NAME] ? it->p[P_NAME] :
                     it->p[P_CAPTION] ? it->p[P_CAPTION] : it->p[P_ID]);
 }
 
@@ -514,9 +401,9 @@ read_item (const struct ox *x, xmlNodePtr n, struct item *it)
         return -1;
     }
   }
-  if (it->p[P_TYPE] && parse_dec (it->p[P_TYPE], 65535, &it->type) == -1)
+  if (it->p[P_TYPE] && xml_parse_dec (it->p[P_TYPE], 65535, &it->type) == -1)
     return fail (x, "item \"%s\": ResourceType \"%s\" is not a number",
-                 item_name (it), printable (it->p[P_TYPE]));
+                 item_name (it), xml_printable (it->p[P_TYPE]));
   return 0;
 }
 
@@ -548,27 +435,28 @@ add_file (const struct ox *x, const char *disk, const char *id,
 
   if (f == NULL)
     return fail (x, "disk \"%s\" refers to file \"%s\" which is not in "
-                 "References", printable (disk), printable (id));
+                 "References", xml_printable (disk), xml_printable (id));
   if (ovf_attr (x, f->p, "href", &out->file) == -1 ||
       ovf_attr (x, f->p, "size", &size) == -1 ||
       ovf_attr (x, f->p, "compression", &out->compression) == -1 ||
       ovf_attr (x, f->p, "chunkSize", &chunk) == -1)
     return -1;
   if (out->file == NULL)
-    return fail (x, "file \"%s\" has no ovf:href", printable (id));
-  if (size && parse_dec (size, UINT64_MAX, &out->file_size) == -1)
+    return fail (x, "file \"%s\" has no ovf:href", xml_printable (id));
+  if (size && xml_parse_dec (size, UINT64_MAX, &out->file_size) == -1)
     return fail (x, "file \"%s\": size \"%s\" is not a number",
-                 printable (id), printable (size));
+                 xml_printable (id), xml_printable (size));
   if (out->compression && strcmp (out->compression, "identity") == 0) {
     free (out->compression);
     out->compression = NULL;
   }
   if (out->compression && strcmp (out->compression, "gzip") != 0)
     return fail (x, "file \"%s\": unsupported compression \"%s\" (only gzip "
-                 "is supported)", printable (id), printable (out->compression));
+                 "is supported)", xml_printable (id),
+                 xml_printable (out->compression));
   if (chunk)
     return fail (x, "file \"%s\" is split into chunks (ovf:chunkSize), "
-                 "which is not supported", printable (id));
+                 "which is not supported", xml_printable (id));
   return 0;
 }
 
@@ -585,9 +473,9 @@ add_vdisk (const struct ox *x, const struct item *it, const char *id,
 
   if (r == NULL)
     return fail (x, "hard disk \"%s\" refers to disk \"%s\" which is not in "
-                 "the DiskSection", item_name (it), printable (id));
+                 "the DiskSection", item_name (it), xml_printable (id));
   if (r->used)
-    return fail (x, "disk \"%s\" is attached twice", printable (id));
+    return fail (x, "disk \"%s\" is attached twice", xml_printable (id));
   r->used = true;
   if (ovf_attr (x, r->p, "fileRef", &file) == -1 ||
       ovf_attr (x, r->p, "capacity", &cap) == -1 ||
@@ -595,16 +483,17 @@ add_vdisk (const struct ox *x, const struct item *it, const char *id,
     return -1;
   if (file == NULL)
     return fail (x, "disk \"%s\" has no file (an empty disk to be created "
-                 "is not supported)", printable (id));
+                 "is not supported)", xml_printable (id));
   if (units && parse_units (units, &scale) == -1)
     return fail (x, "disk \"%s\": unknown capacity unit \"%s\"",
-                 printable (id), printable (units));
-  if (cap && parse_dec (cap, UINT64_MAX, &n) == -1)
+                 xml_printable (id), xml_printable (units));
+  if (cap && xml_parse_dec (cap, UINT64_MAX, &n) == -1)
     return fail (x, "disk \"%s\": capacity \"%s\" is not a number",
-                 printable (id), printable (cap));
+                 xml_printable (id), xml_printable (cap));
   if (cap && n > UINT64_MAX / scale)
     return fail (x, "disk \"%s\": capacity \"%s\" * %s is too large",
-                 printable (id), printable (cap), printable (units));
+                 xml_printable (id), xml_printable (cap),
+                 xml_printable (units));
   out->capacity = cap ? n * scale : 0;
   return add_file (x, id, file, out);
 }
@@ -630,11 +519,11 @@ add_disk (const struct ox *x, const struct item *it, const struct refs *ctrls,
   if (i == 6)
     return fail (x, "hard disk \"%s\": unrecognised HostResource \"%s\" "
                  "(expected \"ovf:/disk/ID\")", item_name (it),
-                 printable (host));
+                 xml_printable (host));
   host += strlen (prefixes[i]);
-  if (it->p[P_AOP] && parse_dec (it->p[P_AOP], 65535, &n) == -1)
+  if (it->p[P_AOP] && xml_parse_dec (it->p[P_AOP], 65535, &n) == -1)
     return fail (x, "hard disk \"%s\": AddressOnParent \"%s\" is not a "
-                 "number", item_name (it), printable (it->p[P_AOP]));
+                 "number", item_name (it), xml_printable (it->p[P_AOP]));
 
   nd = realloc (d->disks, (d->nr_disks + 1) * sizeof *nd);
   if (nd == NULL)
@@ -666,7 +555,7 @@ add_nic (const struct ox *x, struct item *it, struct vmdesc *d)
   if (it->p[P_ADDRESS] &&
       (nic->mac = mac_normalise (it->p[P_ADDRESS])) == NULL)
     return fail (x, "network adapter \"%s\": \"%s\" is not a MAC address",
-                 item_name (it), printable (it->p[P_ADDRESS]));
+                 item_name (it), xml_printable (it->p[P_ADDRESS]));
   nic->network = it->p[P_CONN];
   nic->model = it->p[P_SUBTYPE];
   it->p[P_CONN] = it->p[P_SUBTYPE] = NULL;
@@ -682,19 +571,19 @@ set_cpu_memory (const struct ox *x, const struct item *it, struct vmdesc *d)
   uint64_t n, scale = UINT64_C(1) << 20;  /* memory: MB by default */
 
   if (it->type == 3) {
-    if (parse_dec (q, 65535, &n) == -1 || n == 0)
+    if (xml_parse_dec (q, 65535, &n) == -1 || n == 0)
       return fail (x, "the number of virtual CPUs \"%s\" must be a number "
-                   "from 1 to 65535", printable (q));
+                   "from 1 to 65535", xml_printable (q));
     d->vcpus = n;
     return 0;
   }
   if (units && parse_units (units, &scale) == -1)
     return fail (x, "memory: unknown allocation unit \"%s\"",
-                 printable (units));
-  if (parse_dec (q, UINT64_MAX, &n) == -1)
-    return fail (x, "memory size \"%s\" is not a number", printable (q));
+                 xml_printable (units));
+  if (xml_parse_dec (q, UINT64_MAX, &n) == -1)
+    return fail (x, "memory size \"%s\" is not a number", xml_printable (q));
   if (n > UINT64_MAX / scale)
-    return fail (x, "memory size \"%s\" is too large", printable (q));
+    return fail (x, "memory size \"%s\" is too large", xml_printable (q));
   d->memory = n * scale;
   return 0;
 }
@@ -718,7 +607,7 @@ read_vmw_config (const struct ox *x, xmlNodePtr n, struct vmdesc *d)
     d->firmware = FIRMWARE_BIOS;
   else
     return fail (x, "unknown firmware \"%s\" (expected \"bios\" or "
-                 "\"efi\")", printable (value));
+                 "\"efi\")", xml_printable (value));
   return 0;
 }
 
@@ -771,7 +660,7 @@ read_hardware (const struct ox *x, xmlNodePtr vhs, struct vmdesc *d)
     for (size_t b = 0; it->bus && b < 4; b++)
       if (strcmp (it->bus, buses[b]) == 0)
         it->index = counts[b]++;
-    if (parse_dec (it->p[P_ADDRESS], 65535, &a) == 0)
+    if (xml_parse_dec (it->p[P_ADDRESS], 65535, &a) == 0)
       it->index = a;
     if (it->p[P_ID] && refs_add (x, &ctrls, it->p[P_ID], it) == -1)
       goto out;
@@ -880,7 +769,7 @@ choose_system (const struct ox *x, const struct systems *ss,
   if (found == 1)
     return 0;
   for (size_t i = 0; i < ss->nr && i < 10; i++)
-    sbuf_printf (&names, "%s%s", i ? ", " : "", printable (ss->s[i].name));
+    sbuf_printf (&names, "%s%s", i ? ", " : "", xml_printable (ss->s[i].name));
   if (ss->nr > 10)
     sbuf_puts (&names, ", ...");
   if (vm_name == NULL)
@@ -888,10 +777,10 @@ choose_system (const struct ox *x, const struct systems *ss,
           ss->nr, names.s ? names.s : "");
   else if (found == 0)
     fail (x, "no virtual machine \"%s\" in it (it holds: %s)",
-          printable (vm_name), names.s ? names.s : "");
+          xml_printable (vm_name), names.s ? names.s : "");
   else
     fail (x, "%zu virtual machines are called \"%s\"", found,
-          printable (vm_name));
+          xml_printable (vm_name));
   sbuf_free (&names);
   return -1;
 }
@@ -912,7 +801,7 @@ read_system (const struct ox *x, xmlNodePtr vs, struct vmdesc *d)
     return -1;
   if (vhs == NULL)
     return fail (x, "virtual machine \"%s\" has no VirtualHardwareSection",
-                 printable (d->name));
+                 xml_printable (d->name));
   return read_hardware (x, vhs, d);
 }
 
@@ -928,13 +817,14 @@ ovf_parse (const char *xml, size_t len, const char *label,
   int r = -1;
 
   memset (d, 0, sizeof *d);
-  doc = read_xml (&x, xml, len);
+  doc = xml_read_untrusted (xml, len, "OVF", label,
+                            "possible entity expansion attack");
   if (doc == NULL)
     return -1;
   root = xmlDocGetRootElement (doc);
   if (!is_ovf (root, "Envelope")) {
     fail (&x, "the root element is <%s>%s, not an OVF <Envelope>",
-          root ? printable ((const char *) root->name) : "",
+          root ? xml_printable ((const char *) root->name) : "",
           root && !is_envelope_ns (root->ns) ? " in a foreign namespace" : "");
     goto out;
   }
