@@ -172,6 +172,65 @@ jv_type_name (enum jv_type t)
   return "?";
 }
 
+struct keyix {
+  const char *k;
+  size_t i;
+};
+
+static int
+key_cmp (const void *a, const void *b)
+{
+  const struct keyix *x = a, *z = b;
+  int r = strcmp (x->k, z->k);
+
+  return r ? r : x->i < z->i ? -1 : 1;
+}
+
+int
+jv_dedupe (struct jv *obj)
+{
+  struct keyix *ix;
+  size_t w = 0;
+
+  if (obj->type != JV_OBJECT || obj->nr < 2)
+    return 0;
+  /* Sort (key, position) pairs to find the runs of one key. */
+  ix = malloc (obj->nr * sizeof *ix);
+  if (ix == NULL)
+    return -1;
+  for (size_t i = 0; i < obj->nr; i++) {
+    ix[i].k = obj->keys[i];
+    ix[i].i = i;
+  }
+  qsort (ix, obj->nr, sizeof *ix, key_cmp);
+  for (size_t r = 0, n; r < obj->nr; r += n) {
+    size_t first = ix[r].i, last;
+
+    for (n = 1; r + n < obj->nr && strcmp (ix[r].k, ix[r + n].k) == 0; n++)
+      ;
+    if (n == 1)
+      continue;
+    last = ix[r + n - 1].i;
+    jv_clear (&obj->items[first]);
+    obj->items[first] = obj->items[last];
+    memset (&obj->items[last], 0, sizeof obj->items[last]);
+    for (size_t k = 1; k < n; k++) {
+      size_t d = ix[r + k].i;
+      jv_clear (&obj->items[d]);
+      free (obj->keys[d]);
+      obj->keys[d] = NULL;
+    }
+  }
+  free (ix);
+  for (size_t r = 0; r < obj->nr; r++)
+    if (obj->keys[r]) {
+      obj->keys[w] = obj->keys[r];
+      obj->items[w++] = obj->items[r];
+    }
+  obj->nr = w;
+  return 0;
+}
+
 /* ---------------------------------------------------------------- */
 /* UTF-8. */
 
@@ -199,6 +258,29 @@ utf8_seq_len (const char *p, const char *end)
       (s[0] == 0xf4 && s[1] >= 0x90))   /* beyond U+10FFFF */
     return 0;
   return n;
+}
+
+int
+hex_digits (const char *q, const char *end, int n, uint32_t *out)
+{
+  uint32_t v = 0;
+
+  if (end - q < n)
+    return -1;
+  for (int k = 0; k < n; k++) {
+    char c = q[k];
+    v <<= 4;
+    if (c >= '0' && c <= '9')
+      v |= c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v |= c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v |= c - 'A' + 10;
+    else
+      return -1;
+  }
+  *out = v;
+  return 0;
 }
 
 int
@@ -299,29 +381,6 @@ is_digit (const struct jp *j, const char *q)
   return q < j->end && *q >= '0' && *q <= '9';
 }
 
-static int
-hex4 (const char *q, const char *end, uint32_t *out)
-{
-  uint32_t v = 0;
-
-  if (end - q < 4)
-    return -1;
-  for (int k = 0; k < 4; k++) {
-    char c = q[k];
-    v <<= 4;
-    if (c >= '0' && c <= '9')
-      v |= c - '0';
-    else if (c >= 'a' && c <= 'f')
-      v |= c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      v |= c - 'A' + 10;
-    else
-      return -1;
-  }
-  *out = v;
-  return 0;
-}
-
 /* The escape at q (a backslash); appends its character to b and
  * returns the position after it, or NULL after error().
  */
@@ -351,7 +410,7 @@ parse_escape (const struct jp *j, const char *q, struct sbuf *b)
       jp_error (j, q, "invalid escape in a string");
     return NULL;
   }
-  if (hex4 (q + 2, j->end, &cp) == -1) {
+  if (hex_digits (q + 2, j->end, 4, &cp) == -1) {
     jp_error (j, q, "invalid \\u escape (four hex digits must follow)");
     return NULL;
   }
@@ -365,7 +424,7 @@ parse_escape (const struct jp *j, const char *q, struct sbuf *b)
   }
   if (cp >= 0xd800 && cp <= 0xdbff) {
     if (j->end - q < 12 || q[6] != '\\' || q[7] != 'u' ||
-        hex4 (q + 8, j->end, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff) {
+        hex_digits (q + 8, j->end, 4, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff) {
       jp_error (j, q, "lone surrogate \\u%04x in a string", cp);
       return NULL;
     }

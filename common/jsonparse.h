@@ -80,6 +80,14 @@ extern const char *jv_type_name (enum jv_type t);
  */
 extern void jv_clear (struct jv *v);
 extern int jv_push (struct jv *container, char *key, struct jv *item);
+/* Keep one member per key: the last value, in the first key's place.
+ * -1 if out of memory (the object is unchanged).
+ */
+extern int jv_dedupe (struct jv *obj);
+/* The value of the n hex digits at p (before end) into *out; -1 if
+ * there are fewer.
+ */
+extern int hex_digits (const char *p, const char *end, int n, uint32_t *out);
 /* The length of the valid UTF-8 sequence at p (1 to 4), or 0 if there
  * is none before end (overlong forms and surrogates are invalid).
  */

@@ -27,7 +27,6 @@ struct yline {
   const char *e;                /* end of the line, before any "\r\n" */
   size_t indent;                /* spaces before s */
   bool blank;                   /* only whitespace, maybe a comment */
-  bool tab;                     /* a tab before the content */
 };
 
 struct yp {
@@ -38,7 +37,7 @@ struct yp {
   int depth;
 };
 
-static void __attribute__ ((format (printf, 3, 4)))
+static int __attribute__ ((format (printf, 3, 4)))
 yp_error (const struct yp *y, const struct yline *l, const char *fs, ...)
 {
   va_list args;
@@ -48,13 +47,24 @@ yp_error (const struct yp *y, const struct yline *l, const char *fs, ...)
   vsnprintf (msg, sizeof msg, fs, args);
   va_end (args);
   error ("parse YAML \"%s\" line %zu: %s", y->label,
-         l ? (size_t) (l - y->lines) + 1 : y->nr_lines, msg);
+         (size_t) (l - y->lines) + 1, msg);
+  return -1;
 }
 
-static void
+static int
 yp_nomem (const struct yp *y)
 {
   error ("parse YAML \"%s\": %m", y->label);
+  return -1;
+}
+
+static int
+add_newlines (struct sbuf *b, size_t n)
+{
+  for (; n > 0; n--)
+    if (sbuf_add (b, "\n", 1) == -1)
+      return -1;
+  return 0;
 }
 
 static bool is_ws (char c) { return c == ' ' || c == '\t'; }
@@ -74,17 +84,13 @@ is_empty (const struct yline *l)
   return skip_ws (l->s, l->e) == l->e;
 }
 
-/* Is q..e only whitespace and maybe a comment?  A comment needs
- * whitespace before it unless it starts the line (at_start).
- */
+/* Is q..e only whitespace and maybe a comment (after whitespace)? */
 static bool
-rest_blank (const char *q, const char *e, bool at_start)
+rest_blank (const char *q, const char *e)
 {
-  const char *r = q;
+  const char *r = skip_ws (q, e);
 
-  while (r < e && is_ws (*r))
-    r++;
-  return r == e || (*r == '#' && (r > q || at_start));
+  return r == e || (*r == '#' && r > q);
 }
 
 /* "---" or "..." at the start of a line, alone or before whitespace. */
@@ -93,6 +99,12 @@ is_marker (const struct yline *l, const char *m)
 {
   return l->s == l->b && l->e - l->s >= 3 && memcmp (l->s, m, 3) == 0 &&
     (l->e - l->s == 3 || is_ws (l->s[3]));
+}
+
+static bool
+is_doc_end (const struct yline *l)
+{
+  return is_marker (l, "---") || is_marker (l, "...");
 }
 
 static bool
@@ -112,10 +124,8 @@ split_lines (struct yp *y, const char *text, size_t len)
   for (const char *q = p; (q = memchr (q, '\n', end - q)) != NULL; q++)
     n++;
   y->lines = calloc (n, sizeof *y->lines);
-  if (y->lines == NULL) {
-    yp_nomem (y);
-    return -1;
-  }
+  if (y->lines == NULL)
+    return yp_nomem (y);
   while (p < end) {
     const char *eol = memchr (p, '\n', end - p);
     struct yline *l = &y->lines[y->nr_lines++];
@@ -129,18 +139,12 @@ split_lines (struct yp *y, const char *text, size_t len)
       unsigned char c = *q;
       size_t k = utf8_seq_len (q, l->e);
 
-      if (c == 0) {
-        yp_error (y, l, "the file contains a NUL byte");
-        return -1;
-      }
-      if ((c < 0x20 && c != '\t') || c == 0x7f) {
-        yp_error (y, l, "control character 0x%02x", c);
-        return -1;
-      }
-      if (k == 0) {
-        yp_error (y, l, "invalid UTF-8");
-        return -1;
-      }
+      if (c == 0)
+        return yp_error (y, l, "the file contains a NUL byte");
+      if ((c < 0x20 && c != '\t') || c == 0x7f)
+        return yp_error (y, l, "control character 0x%02x", c);
+      if (k == 0)
+        return yp_error (y, l, "invalid UTF-8");
       q += k;
     }
     for (q = p; q < l->e && *q == ' '; q++)
@@ -150,7 +154,6 @@ split_lines (struct yp *y, const char *text, size_t len)
     while (q < l->e && is_ws (*q))
       q++;
     l->blank = q == l->e || *q == '#';
-    l->tab = !l->blank && q > l->s;
     p = eol ? eol + 1 : end;
   }
   return 0;
@@ -170,12 +173,10 @@ peek (struct yp *y, struct yline **out)
   if (y->i >= y->nr_lines)
     return 0;
   l = &y->lines[y->i];
-  if (is_marker (l, "---") || is_marker (l, "..."))
+  if (is_doc_end (l))
     return 0;
-  if (l->tab) {
-    yp_error (y, l, "tabs are not allowed in indentation");
-    return -1;
-  }
+  if (*l->s == '\t')
+    return yp_error (y, l, "tabs are not allowed in indentation");
   *out = l;
   return 0;
 }
@@ -183,106 +184,67 @@ peek (struct yp *y, struct yline **out)
 /* ---------------------------------------------------------------- */
 /* Scalars. */
 
-static int
-hexn (const char *q, const char *e, int n, uint32_t *out)
-{
-  uint32_t v = 0;
-
-  if (e - q < n)
-    return -1;
-  for (int k = 0; k < n; k++) {
-    char c = q[k];
-    v <<= 4;
-    if (c >= '0' && c <= '9')
-      v |= c - '0';
-    else if (c >= 'a' && c <= 'f')
-      v |= c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      v |= c - 'A' + 10;
-    else
-      return -1;
-  }
-  *out = v;
-  return 0;
-}
-
-/* The escape at q (after a backslash, before e) of a double-quoted
- * scalar; returns the position after it or NULL after error().
+/* The escape at *qp (after a backslash, before e) of a double-quoted
+ * scalar: appends its character to b and moves *qp past it.
  */
-static const char *
-parse_escape (struct yp *y, const struct yline *l, const char *q,
+static int
+parse_escape (struct yp *y, const struct yline *l, const char **qp,
               const char *e, struct sbuf *b)
 {
-  static const char simple[] =
-    "a\ab\bt\t\t\tn\nv\vf\fr\re\033  \"\"//\\\\";
+  static const struct { char c; uint16_t cp; } esc[] = {
+    { 'a', 7 }, { 'b', 8 }, { 't', 9 }, { '\t', 9 }, { 'n', 10 }, { 'v', 11 },
+    { 'f', 12 }, { 'r', 13 }, { 'e', 27 }, { ' ', ' ' }, { '"', '"' },
+    { '/', '/' }, { '\\', '\\' }, { 'N', 0x85 }, { '_', 0xa0 },
+    { 'L', 0x2028 }, { 'P', 0x2029 },
+  };
+  const char *q = *qp;
   uint32_t cp = 0, lo;
-  int n;
+  int n = *q == 'x' ? 2 : *q == 'u' ? 4 : *q == 'U' ? 8 : 0;
 
-  for (const char *s = simple; *s; s += 2) {
-    if (*q != s[0])
-      continue;
-    if (sbuf_add (b, s + 1, 1) == -1) {
-      yp_nomem (y);
-      return NULL;
+  for (size_t i = 0; n == 0 && i < sizeof esc / sizeof esc[0]; i++)
+    if (*q == esc[i].c) {
+      cp = esc[i].cp;
+      n = -1;
     }
-    return q + 1;
-  }
-  switch (*q) {
-  case 'N': cp = 0x85; n = 0; break;
-  case '_': cp = 0xa0; n = 0; break;
-  case 'L': cp = 0x2028; n = 0; break;
-  case 'P': cp = 0x2029; n = 0; break;
-  case 'x': n = 2; break;
-  case 'u': n = 4; break;
-  case 'U': n = 8; break;
-  case '0':
-    yp_error (y, l, "\\0 (a NUL character) in a string is not supported");
-    return NULL;
-  default:
-    if ((unsigned char) *q > 0x20 && (unsigned char) *q < 0x7f)
-      yp_error (y, l, "invalid escape \"\\%c\" in a double-quoted string", *q);
-    else
-      yp_error (y, l, "invalid escape in a double-quoted string");
-    return NULL;
-  }
-  if (n > 0 && hexn (q + 1, e, n, &cp) == -1) {
-    yp_error (y, l, "invalid escape \"\\%c\" (%d hex digits must follow)",
-              *q, n);
-    return NULL;
-  }
-  q += 1 + n;
+  if (n == 0 && *q == '0')
+    return yp_error (y, l, "\\0 (a NUL character) in a string is not "
+                     "supported");
+  if (n == 0)
+    return yp_error (y, l, "invalid escape \"\\%c\" in a double-quoted "
+                     "string", *q > ' ' && *q < 0x7f ? *q : '?');
+  if (n > 0 && hex_digits (q + 1, e, n, &cp) == -1)
+    return yp_error (y, l, "invalid escape \"\\%c\" (%d hex digits must "
+                     "follow)", *q, n);
+  q += n > 0 ? 1 + n : 1;
   if (cp >= 0xd800 && cp <= 0xdbff && n == 4 && e - q >= 6 &&
-      q[0] == '\\' && q[1] == 'u' && hexn (q + 2, e, 4, &lo) == 0 &&
+      q[0] == '\\' && q[1] == 'u' && hex_digits (q + 2, e, 4, &lo) == 0 &&
       lo >= 0xdc00 && lo <= 0xdfff) {
     cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
     q += 6;
   }
-  if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-    yp_error (y, l, "escape of an invalid character U+%04X (a NUL, a lone "
-              "surrogate or beyond U+10FFFF)", cp);
-    return NULL;
-  }
-  if (utf8_put (b, cp) == -1) {
-    yp_nomem (y);
-    return NULL;
-  }
-  return q;
+  if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+    return yp_error (y, l, "escape of an invalid character U+%04X (a NUL, "
+                     "a lone surrogate or beyond U+10FFFF)", cp);
+  *qp = q;
+  return utf8_put (b, cp) == 0 ? 0 : yp_nomem (y);
 }
 
-/* A quoted scalar whose opening quote is at v on line li.  If 'multi',
- * it may go on over the following lines (folded as YAML says), which
- * must be indented at least min; otherwise returns 0 with *endp NULL
- * if it does not end on its line.  On success *endp is after the
- * closing quote and *end_li its line.
+/* A quoted scalar whose opening quote is at v on line li, into *out
+ * (owned).  If 'multi', it may go on over the following lines (folded
+ * as YAML says), which must be indented at least min; otherwise it
+ * returns 0 with *out and *endp NULL if it does not end on its line.
+ * On success *endp is after the closing quote and *end_li its line.
  */
 static int
 parse_quoted (struct yp *y, size_t li, const char *v, size_t min, bool multi,
-              struct sbuf *b, size_t *end_li, const char **endp)
+              char **out, size_t *end_li, const char **endp)
 {
   char quote = *v;
   const char *q = v + 1;
   size_t start_li = li;
+  struct sbuf sb = SBUF_INIT, *b = &sb;
 
+  *out = NULL;
   *endp = NULL;
   for (;;) {
     const struct yline *l = &y->lines[li];
@@ -308,21 +270,24 @@ parse_quoted (struct yp *y, size_t li, const char *v, size_t min, bool multi,
       else if (*q == quote) {
         *endp = q + 1;
         *end_li = li;
-        return 0;
+        *out = sbuf_take (b);
+        return *out ? 0 : yp_nomem (y);
       }
       else if (q + 1 == l->e) {
         escaped_break = true;
         q++;
       }
       else {
-        q = parse_escape (y, l, q + 1, l->e, b);
-        if (q == NULL)
-          return -1;
+        q++;
+        if (parse_escape (y, l, &q, l->e, b) == -1)
+          goto fail;
         hard = b->len;
       }
     }
-    if (!multi)
+    if (!multi) {
+      sbuf_free (b);
       return 0;
+    }
     if (!escaped_break)
       while (b->len > hard && is_ws (b->s[b->len - 1]))
         b->s[--b->len] = '\0';
@@ -330,104 +295,74 @@ parse_quoted (struct yp *y, size_t li, const char *v, size_t min, bool multi,
     /* Fold the line break with the empty lines that follow. */
     for (li++; li < y->nr_lines && is_empty (&y->lines[li]); li++)
       empties++;
-    if (li >= y->nr_lines || is_marker (&y->lines[li], "---") ||
-        is_marker (&y->lines[li], "...")) {
-      yp_error (y, &y->lines[start_li], "unterminated quoted string");
-      return -1;
+    if (li >= y->nr_lines || is_doc_end (&y->lines[li]) ||
+        y->lines[li].indent < min) {
+      yp_error (y, &y->lines[start_li], "unterminated quoted string%s",
+                li < y->nr_lines && y->lines[li].indent < min
+                ? " (or its next lines are not indented)" : "");
+      goto fail;
     }
     l = &y->lines[li];
-    if (l->indent < min) {
-      yp_error (y, l, "bad indentation in a quoted string (its lines must "
-                "be indented more than its key)");
-      return -1;
-    }
-    if (empties == 0 && !escaped_break) {
-      if (sbuf_add (b, " ", 1) == -1)
-        goto nomem;
-    }
-    while (empties-- > 0)
-      if (sbuf_add (b, "\n", 1) == -1)
-        goto nomem;
-    for (q = l->s; q < l->e && is_ws (*q); q++)
-      ;
+    if ((empties == 0 && !escaped_break && sbuf_add (b, " ", 1) == -1) ||
+        add_newlines (b, empties) == -1)
+      goto nomem;
+    q = skip_ws (l->s, l->e);
   }
  nomem:
   yp_nomem (y);
+ fail:
+  sbuf_free (b);
   return -1;
 }
 
-/* The end of the plain scalar at v on line l (trailing whitespace
- * removed), or NULL after error().  *comment: a comment follows.
- */
-static const char *
-plain_end (struct yp *y, const struct yline *l, const char *v, bool *comment)
-{
-  const char *q;
-
-  *comment = false;
-  for (q = v; q < l->e; q++) {
-    if (*q == '#' && q > v && is_ws (q[-1])) {
-      *comment = true;
-      break;
-    }
-    if (*q == ':' && (q + 1 == l->e || is_ws (q[1]))) {
-      yp_error (y, l, "\": \" is not allowed in a plain value here (quote "
-                "the value, or check the indentation)");
-      return NULL;
-    }
-  }
-  while (q > v && is_ws (q[-1]))
-    q--;
-  return q;
-}
-
 /* A plain scalar starting at v on the current line, continued on the
- * lines indented at least min that follow.
+ * lines indented at least min that follow, up to a comment.
  */
 static int
 parse_plain (struct yp *y, const char *v, size_t min, struct jv *out)
 {
   struct sbuf b = SBUF_INIT;
   const struct yline *l = &y->lines[y->i];
-  const char *e = NULL;
-  bool comment;
 
-  for (;;) {
+  for (bool first = true; ; first = false) {
+    const char *q;
     size_t j, empties = 0;
 
-    e = plain_end (y, l, v, &comment);
-    if (e == NULL || sbuf_add (&b, v, e - v) == -1)
-      goto fail;
+    for (q = v; q < l->e && !(*q == '#' && q > v && is_ws (q[-1])); q++)
+      if (*q == ':' && (q + 1 == l->e || is_ws (q[1]))) {
+        sbuf_free (&b);
+        return yp_error (y, l, first ? "\": \" is not allowed in a plain "
+                         "value (quote the value)"
+                         : "bad indentation of a mapping entry");
+      }
+    for (j = q - v; j > 0 && is_ws (v[j - 1]); j--)
+      ;
+    if (sbuf_add (&b, v, j) == -1)
+      goto nomem;
     y->i++;
-    if (comment)
-      break;
+    if (q < l->e)
+      break;                    /* a comment ends it */
     for (j = y->i; j < y->nr_lines && is_empty (&y->lines[j]); j++)
       empties++;
     if (j >= y->nr_lines)
       break;
     l = &y->lines[j];
-    if (l->indent < min || l->blank || is_marker (l, "---") ||
-        is_marker (l, "..."))
+    if (l->indent < min || l->blank || is_doc_end (l))
       break;
     y->i = j;
-    for (v = l->s; is_ws (*v); v++)
-      ;
-    if (empties == 0 && sbuf_add (&b, " ", 1) == -1)
-      goto fail;
-    while (empties-- > 0)
-      if (sbuf_add (&b, "\n", 1) == -1)
-        goto fail;
+    v = skip_ws (l->s, l->e);
+    if ((empties == 0 && sbuf_add (&b, " ", 1) == -1) ||
+        add_newlines (&b, empties) == -1)
+      goto nomem;
   }
   out->s = sbuf_take (&b);
   if (out->s == NULL)
-    goto fail;
+    goto nomem;
   out->type = JV_STRING;
   return 0;
- fail:
-  if (e != NULL)
-    yp_nomem (y);
+ nomem:
   sbuf_free (&b);
-  return -1;
+  return yp_nomem (y);
 }
 
 /* A literal (|) or folded (>) block scalar whose header is at v on the
@@ -454,41 +389,29 @@ parse_block_scalar (struct yp *y, const char *v, size_t min, struct jv *out)
     else
       break;
   }
-  if (!rest_blank (q, l->e, false)) {
-    yp_error (y, l, "unexpected text after the block scalar header \"%.*s\"",
-              (int) (q - v), v);
-    return -1;
-  }
+  if (!rest_blank (q, l->e))
+    return yp_error (y, l, "unexpected text after the block scalar header "
+                     "\"%.*s\"", (int) (q - v), v);
   y->i++;
-
-  if (!explicit) {
-    /* The indentation of the first non-empty line. */
-    ci = min;
-    for (size_t j = y->i; j < y->nr_lines; j++) {
-      const char *r = y->lines[j].b;
-      while (r < y->lines[j].e && *r == ' ')
-        r++;
-      if (r < y->lines[j].e) {
-        if ((size_t) (r - y->lines[j].b) > ci)
-          ci = r - y->lines[j].b;
-        break;
-      }
-    }
-  }
 
   for (; y->i < y->nr_lines; y->i++) {
     const struct yline *m = &y->lines[y->i];
     const char *r = m->b;
 
-    while (r < m->e && *r == ' ' && (size_t) (r - m->b) < ci)
+    while (r < m->e && *r == ' ')
       r++;
-    if (r == m->e) {
+    if (!explicit && r < m->e) {
+      /* The indentation of the first non-empty line. */
+      explicit = true;
+      ci = (size_t) (r - m->b) > min ? (size_t) (r - m->b) : min;
+    }
+    if (r == m->e && (!explicit || (size_t) (r - m->b) <= ci)) {
       empties++;
       continue;
     }
-    if ((size_t) (r - m->b) < ci ||
-        (ci == 0 && (is_marker (m, "---") || is_marker (m, "..."))))
+    if ((size_t) (r - m->b) < ci || (ci == 0 && is_doc_end (m)))
       break;                    /* less indented: the scalar ends */
+    r = m->b + ci;
     if (folded && is_ws (*r)) {
       more = true;
       empties += content;
@@ -503,31 +426,22 @@ parse_block_scalar (struct yp *y, const char *v, size_t min, struct jv *out)
     }
     else if (!folded)
       empties += content;
-    for (; empties > 0; empties--)
-      if (sbuf_add (&b, "\n", 1) == -1)
-        goto nomem;
-    if (sbuf_add (&b, r, m->e - r) == -1)
+    if (add_newlines (&b, empties) == -1 || sbuf_add (&b, r, m->e - r) == -1)
       goto nomem;
+    empties = 0;
     content = true;
   }
-  if (chomp == 1)
-    empties += content;
-  else if (chomp == 0)
-    empties = content;
-  else
-    empties = 0;
-  for (; empties > 0; empties--)
-    if (sbuf_add (&b, "\n", 1) == -1)
-      goto nomem;
+  empties = chomp == 1 ? empties + content : chomp == 0 ? content : 0;
+  if (add_newlines (&b, empties) == -1)
+    goto nomem;
   out->s = sbuf_take (&b);
   if (out->s == NULL)
     goto nomem;
   out->type = JV_STRING;
   return 0;
  nomem:
-  yp_nomem (y);
   sbuf_free (&b);
-  return -1;
+  return yp_nomem (y);
 }
 
 /* ---------------------------------------------------------------- */
@@ -537,12 +451,10 @@ static int
 refuse_indicator (struct yp *y, const struct yline *l, char c)
 {
   if (c == '&' || c == '*')
-    yp_error (y, l, "anchors and aliases are not supported");
-  else if (c == '!')
-    yp_error (y, l, "tags are not supported");
-  else
-    yp_error (y, l, "a plain value cannot start with '%c' (quote it)", c);
-  return -1;
+    return yp_error (y, l, "anchors and aliases are not supported");
+  if (c == '!')
+    return yp_error (y, l, "tags are not supported");
+  return yp_error (y, l, "a plain value cannot start with '%c' (quote it)", c);
 }
 
 static int parse_flow (struct yp *y, const struct yline *l, const char **pp,
@@ -556,21 +468,14 @@ flow_scalar (struct yp *y, const struct yline *l, const char **pp,
              struct jv *out)
 {
   const char *q = *pp, *start = q;
-  struct sbuf b = SBUF_INIT;
 
   if (*q == '"' || *q == '\'') {
     size_t end_li;
-    if (parse_quoted (y, l - y->lines, q, 0, false, &b, &end_li, &q) == -1) {
-      sbuf_free (&b);
+    if (parse_quoted (y, l - y->lines, q, 0, false, &out->s, &end_li, &q) == -1)
       return -1;
-    }
-    if (q == NULL) {
-      sbuf_free (&b);
-      yp_error (y, l, "a quoted string in a flow collection must end on "
-                "its line");
-      return -1;
-    }
-    out->s = sbuf_take (&b);
+    if (q == NULL)
+      return yp_error (y, l, "a quoted string in a flow collection must end "
+                       "on its line");
   }
   else {
     if (strchr ("&*!|>%@`#,[]{}", *q) ||
@@ -589,10 +494,8 @@ flow_scalar (struct yp *y, const struct yline *l, const char **pp,
     out->s = strndup (start, q - start);
     q = *pp;
   }
-  if (out->s == NULL) {
-    yp_nomem (y);
-    return -1;
-  }
+  if (out->s == NULL)
+    return yp_nomem (y);
   out->type = JV_STRING;
   *pp = q;
   return 0;
@@ -603,14 +506,29 @@ flow_node (struct yp *y, const struct yline *l, const char **pp,
            struct jv *out)
 {
   *pp = skip_ws (*pp, l->e);
-  if (*pp == l->e || **pp == '#') {
-    yp_error (y, l, "a flow collection (\"[...]\" or \"{...}\") must end "
-              "on its line");
-    return -1;
-  }
+  if (*pp == l->e || **pp == '#')
+    return yp_error (y, l, "a flow collection (\"[...]\" or \"{...}\") "
+                     "must end on its line");
   if (**pp == '[' || **pp == '{')
     return parse_flow (y, l, pp, out);
   return flow_scalar (y, l, pp, out);
+}
+
+/* Append an empty value to container c (and key, taken over) and
+ * return it, for the caller to fill in place: whatever is parsed hangs
+ * from the root at once, so a failure anywhere needs only the root
+ * freed.
+ */
+static struct jv *
+slot (struct yp *y, struct jv *c, char *key)
+{
+  struct jv item = { 0 };
+
+  if (jv_push (c, key, &item) == -1) {
+    yp_nomem (y);
+    return NULL;
+  }
+  return &c->items[c->nr - 1];
 }
 
 static int
@@ -621,66 +539,51 @@ parse_flow (struct yp *y, const struct yline *l, const char **pp,
   char close = map ? '}' : ']';
   const char *q = *pp + 1;
 
-  if (++y->depth > MAX_DEPTH) {
-    yp_error (y, l, "nesting deeper than %d levels", MAX_DEPTH);
-    return -1;
-  }
+  if (++y->depth > MAX_DEPTH)
+    return yp_error (y, l, "nesting deeper than %d levels", MAX_DEPTH);
   out->type = map ? JV_OBJECT : JV_ARRAY;
   for (;;) {
-    struct jv key = { 0 }, item = { 0 };
+    struct jv key = { 0 }, *item;
 
     q = skip_ws (q, l->e);
     if (q < l->e && *q == close)
       break;
     if (map) {
-      if (flow_node (y, l, &q, &key) == -1)
-        goto fail;
-      if (key.type != JV_STRING) {
+      if (flow_node (y, l, &q, &key) == -1 || key.type != JV_STRING) {
+        bool complex = key.type != JV_NULL;
         jv_clear (&key);
-        yp_error (y, l, "complex keys are not supported");
-        goto fail;
+        return complex ? yp_error (y, l, "complex keys are not supported") : -1;
       }
+      if ((item = slot (y, out, key.s)) == NULL)
+        return -1;
       q = skip_ws (q, l->e);
       if (q < l->e && *q == ':') {
         q = skip_ws (q + 1, l->e);
         if (q < l->e && *q != ',' && *q != '}' &&
-            flow_node (y, l, &q, &item) == -1) {
-          jv_clear (&key);
-          goto fail;
-        }
+            flow_node (y, l, &q, item) == -1)
+          return -1;
       }
     }
-    else if (flow_node (y, l, &q, &item) == -1)
-      goto fail;
-    if (jv_push (out, key.s, &item) == -1) {
-      yp_nomem (y);
-      goto fail;
-    }
+    else if ((item = slot (y, out, NULL)) == NULL ||
+             flow_node (y, l, &q, item) == -1)
+      return -1;
     q = skip_ws (q, l->e);
     if (q < l->e && *q == close)
       break;
-    if (q < l->e && *q == ':' && !map) {
-      yp_error (y, l, "mappings inside flow sequences are not supported");
-      goto fail;
-    }
-    if (q == l->e || *q == '#') {
-      yp_error (y, l, "a flow collection (\"[...]\" or \"{...}\") must end "
-                "on its line");
-      goto fail;
-    }
-    if (*q != ',') {
-      yp_error (y, l, "expected ',' or '%c' in a flow collection, not '%c'",
-                close, *q);
-      goto fail;
-    }
+    if (q < l->e && *q == ':' && !map)
+      return yp_error (y, l, "mappings inside flow sequences are not "
+                       "supported");
+    if (q == l->e || *q == '#')
+      return yp_error (y, l, "a flow collection (\"[...]\" or \"{...}\") "
+                       "must end on its line");
+    if (*q != ',')
+      return yp_error (y, l, "expected ',' or '%c' in a flow collection, "
+                       "not '%c'", close, *q);
     q++;
   }
   *pp = q + 1;
   y->depth--;
-  return 0;
- fail:
-  jv_clear (out);
-  return -1;
+  return jv_dedupe (out) == 0 ? 0 : yp_nomem (y);
 }
 
 /* ---------------------------------------------------------------- */
@@ -703,40 +606,27 @@ parse_inline (struct yp *y, const char *v, size_t min, struct jv *out)
       return -1;
     break;
   case '"': case '\'': {
-    struct sbuf b = SBUF_INIT;
     size_t li;
-    if (parse_quoted (y, y->i, v, min, true, &b, &li, &q) == -1) {
-      sbuf_free (&b);
+    if (parse_quoted (y, y->i, v, min, true, &out->s, &li, &q) == -1)
       return -1;
-    }
-    out->s = sbuf_take (&b);
-    if (out->s == NULL) {
-      yp_nomem (y);
-      return -1;
-    }
     out->type = JV_STRING;
     y->i = li;
     l = &y->lines[li];
     break;
   }
   case '-': case '?': case ':':
-    if (v + 1 == l->e || is_ws (v[1])) {
-      yp_error (y, l, *v == '-' ? "a sequence entry is not allowed here" :
-                *v == '?' ? "complex keys are not supported" :
-                "unexpected \":\"");
-      return -1;
-    }
+    if (v + 1 == l->e || is_ws (v[1]))
+      return yp_error (y, l, *v == '-' ? "a sequence entry is not allowed here"
+                       : *v == '?' ? "complex keys are not supported"
+                       : "unexpected \":\"");
     return parse_plain (y, v, min, out);
   default:
     if (strchr ("&*!%@`,]}", *v))
       return refuse_indicator (y, l, *v);
     return parse_plain (y, v, min, out);
   }
-  if (!rest_blank (q, l->e, false)) {
-    jv_clear (out);
-    yp_error (y, l, "unexpected text after the value");
-    return -1;
-  }
+  if (!rest_blank (q, l->e))
+    return yp_error (y, l, "unexpected text after the value");
   y->i++;
   return 0;
 }
@@ -749,30 +639,25 @@ scan_key (struct yp *y, const struct yline *l, char **key, const char **after)
 
   *key = NULL;
   if (*q == '"' || *q == '\'') {
-    struct sbuf b = SBUF_INIT;
     size_t li;
-    if (parse_quoted (y, l - y->lines, q, 0, false, &b, &li, &q) == -1) {
-      sbuf_free (&b);
+    if (parse_quoted (y, l - y->lines, q, 0, false, key, &li, &q) == -1)
       return -1;
-    }
     if (q != NULL) {
       q = skip_ws (q, l->e);
       if (q < l->e && *q == ':' && (q + 1 == l->e || is_ws (q[1]))) {
-        *key = sbuf_take (&b);
         *after = q + 1;
-        goto got_key;
+        return 1;
       }
     }
-    sbuf_free (&b);
+    free (*key);
+    *key = NULL;
     return 0;
   }
   if (strchr ("&*!", *q))
     return refuse_indicator (y, l, *q);
-  if ((*q == '?' || *q == ':') && (q + 1 == l->e || is_ws (q[1]))) {
-    yp_error (y, l, *q == '?' ? "complex keys are not supported"
-              : "a key is missing before \":\"");
-    return -1;
-  }
+  if ((*q == '?' || *q == ':') && (q + 1 == l->e || is_ws (q[1])))
+    return yp_error (y, l, *q == '?' ? "complex keys are not supported"
+                     : "a key is missing before \":\"");
   if (strchr ("|>%@`,[]{}", *q))
     return 0;
   for (; q < l->e; q++) {
@@ -784,75 +669,9 @@ scan_key (struct yp *y, const struct yline *l, char **key, const char **after)
         k--;
       *key = strndup (l->s, k - l->s);
       *after = q + 1;
-      goto got_key;
+      return *key ? 1 : yp_nomem (y);
     }
   }
-  return 0;
- got_key:
-  if (*key == NULL) {
-    yp_nomem (y);
-    return -1;
-  }
-  return 1;
-}
-
-struct keyix {
-  const char *k;
-  size_t i;
-};
-
-static int
-key_cmp (const void *a, const void *b)
-{
-  const struct keyix *x = a, *z = b;
-  int r = strcmp (x->k, z->k);
-
-  return r ? r : x->i < z->i ? -1 : 1;
-}
-
-/* Duplicate keys: the last value, in the place of the first key. */
-static int
-dedupe (struct yp *y, struct jv *obj)
-{
-  struct keyix *ix;
-  size_t w = 0;
-
-  if (obj->nr < 2)
-    return 0;
-  ix = malloc (obj->nr * sizeof *ix);
-  if (ix == NULL) {
-    yp_nomem (y);
-    return -1;
-  }
-  for (size_t i = 0; i < obj->nr; i++) {
-    ix[i].k = obj->keys[i];
-    ix[i].i = i;
-  }
-  qsort (ix, obj->nr, sizeof *ix, key_cmp);
-  for (size_t r = 0, n; r < obj->nr; r += n) {
-    size_t first = ix[r].i, last;
-    for (n = 1; r + n < obj->nr && strcmp (ix[r].k, ix[r + n].k) == 0; n++)
-      ;
-    if (n == 1)
-      continue;
-    last = ix[r + n - 1].i;
-    jv_clear (&obj->items[first]);
-    obj->items[first] = obj->items[last];
-    memset (&obj->items[last], 0, sizeof obj->items[last]);
-    for (size_t k = 1; k < n; k++) {
-      size_t d = ix[r + k].i;
-      jv_clear (&obj->items[d]);
-      free (obj->keys[d]);
-      obj->keys[d] = NULL;
-    }
-  }
-  free (ix);
-  for (size_t r = 0; r < obj->nr; r++)
-    if (obj->keys[r]) {
-      obj->keys[w] = obj->keys[r];
-      obj->items[w++] = obj->items[r];
-    }
-  obj->nr = w;
   return 0;
 }
 
@@ -860,36 +679,32 @@ dedupe (struct yp *y, struct jv *obj)
 static int
 parse_seq (struct yp *y, size_t n, struct jv *out)
 {
-  struct yline *l;
+  struct yline *l, *m;
 
   out->type = JV_ARRAY;
   for (;;) {
-    struct jv item = { 0 };
+    struct jv *item;
     const char *r;
 
     if (peek (y, &l) == -1)
-      goto fail;
+      return -1;
     if (l == NULL || l->indent < n)
-      break;
-    if (l->indent > n) {
-      yp_error (y, l, "bad indentation of a sequence entry");
-      goto fail;
-    }
+      return 0;
+    if (l->indent > n)
+      return yp_error (y, l, "bad indentation of a sequence entry");
     if (!is_seq_entry (l))
-      break;                    /* the parent's next key, or an error */
+      return 0;                 /* the parent's next key, or an error */
     for (r = l->s + 1; r < l->e && *r == ' '; r++)
       ;
-    if (r < l->e && *r == '\t') {
-      yp_error (y, l, "tabs are not allowed in indentation");
-      goto fail;
-    }
-    if (rest_blank (l->s + 1, l->e, false)) {
-      struct yline *m;
+    if (r < l->e && *r == '\t')
+      return yp_error (y, l, "tabs are not allowed in indentation");
+    if ((item = slot (y, out, NULL)) == NULL)
+      return -1;
+    if (rest_blank (l->s + 1, l->e)) {
       y->i++;
-      if (peek (y, &m) == -1)
-        goto fail;
-      if (m && m->indent > n && parse_node (y, n + 1, &item) == -1)
-        goto fail;
+      if (peek (y, &m) == -1 ||
+          (m && m->indent > n && parse_node (y, n + 1, item) == -1))
+        return -1;
     }
     else {
       /* "- key: value", "- - x", "- x": the rest as if on a line of
@@ -897,80 +712,56 @@ parse_seq (struct yp *y, size_t n, struct jv *out)
        */
       l->indent += r - l->s;
       l->s = r;
-      if (parse_node (y, n + 1, &item) == -1)
-        goto fail;
-    }
-    if (jv_push (out, NULL, &item) == -1) {
-      yp_nomem (y);
-      goto fail;
+      if (parse_node (y, n + 1, item) == -1)
+        return -1;
     }
   }
-  return 0;
- fail:
-  jv_clear (out);
-  return -1;
 }
 
 /* A block mapping whose keys are indented n. */
 static int
 parse_map (struct yp *y, size_t n, struct jv *out)
 {
-  struct yline *l;
+  struct yline *l, *m;
 
   out->type = JV_OBJECT;
   for (;;) {
-    struct jv item = { 0 };
+    struct jv *item;
     char *key;
     const char *v;
     int r;
 
     if (peek (y, &l) == -1)
-      goto fail;
+      return -1;
     if (l == NULL || l->indent < n)
       break;
-    if (l->indent > n) {
-      yp_error (y, l, "bad indentation of a mapping entry");
-      goto fail;
-    }
-    if (is_seq_entry (l)) {
-      yp_error (y, l, "a sequence entry is not allowed here (check the "
-                "indentation)");
-      goto fail;
-    }
+    if (l->indent > n)
+      return yp_error (y, l, "bad indentation of a mapping entry");
+    if (is_seq_entry (l))
+      return yp_error (y, l, "a sequence entry is not allowed here (check "
+                       "the indentation)");
     r = scan_key (y, l, &key, &v);
-    if (r == -1)
-      goto fail;
-    if (r == 0) {
-      yp_error (y, l, "expected \"key: value\"%s", memchr (l->s, ':', l->e - l->s)
-                ? " (a space must follow the colon)" : "");
-      goto fail;
-    }
-    if (rest_blank (v, l->e, false)) {
-      struct yline *m;
+    if (r == 0)
+      return yp_error (y, l, "expected \"key: value\"%s",
+                       memchr (l->s, ':', l->e - l->s)
+                       ? " (a space must follow the colon)" : "");
+    if (r == -1 || (item = slot (y, out, key)) == NULL)
+      return -1;
+    if (!rest_blank (v, l->e))
+      r = parse_inline (y, skip_ws (v, l->e), n + 1, item);
+    else {
       y->i++;
       if (peek (y, &m) == -1)
-        r = -1;
-      else if (m && m->indent > n)
-        r = parse_node (y, n + 1, &item);
+        return -1;
+      if (m && m->indent > n)
+        r = parse_node (y, n + 1, item);
       else if (m && m->indent == n && is_seq_entry (m))
-        r = parse_seq (y, n, &item);   /* "key:\n- a\n- b" */
+        r = parse_seq (y, n, item);     /* "key:\n- a\n- b" */
     }
-    else
-      r = parse_inline (y, skip_ws (v, l->e), n + 1, &item);
-    if (r == -1) {
-      free (key);
-      goto fail;
-    }
-    if (jv_push (out, key, &item) == -1) {
-      yp_nomem (y);
-      goto fail;
-    }
+    if (r == -1)
+      return -1;
   }
-  if (dedupe (y, out) == 0)
-    return 0;
- fail:
-  jv_clear (out);
-  return -1;
+  return jv_dedupe (out) == 0 ? 0 : yp_nomem (y);
 }
 
 /* The node that starts on the next content line, which is indented at
@@ -988,18 +779,15 @@ parse_node (struct yp *y, size_t min, struct jv *out)
     return -1;
   if (l == NULL || l->indent < min)
     return 0;
-  if (++y->depth > MAX_DEPTH) {
-    yp_error (y, l, "nesting deeper than %d levels", MAX_DEPTH);
-    return -1;
-  }
+  if (++y->depth > MAX_DEPTH)
+    return yp_error (y, l, "nesting deeper than %d levels", MAX_DEPTH);
   if (is_seq_entry (l))
     r = parse_seq (y, l->indent, out);
   else {
     r = scan_key (y, l, &key, &v);
-    if (r == 1) {
-      free (key);
+    free (key);
+    if (r == 1)
       r = parse_map (y, l->indent, out);
-    }
     else if (r == 0)
       r = parse_inline (y, l->s, min, out);
   }
@@ -1007,61 +795,53 @@ parse_node (struct yp *y, size_t min, struct jv *out)
   return r;
 }
 
+/* The document: an optional "---", one node, an optional "...". */
+static int
+parse_document (struct yp *y, struct jv *root)
+{
+  struct yline *l;
+
+  while (y->i < y->nr_lines && y->lines[y->i].blank)
+    y->i++;
+  l = &y->lines[y->i];
+  if (y->i < y->nr_lines && *l->b == '%')
+    return yp_error (y, l, "directives are not supported");
+  if (y->i < y->nr_lines && is_marker (l, "---")) {
+    if (!rest_blank (l->s + 3, l->e))
+      return yp_error (y, l, "content on the \"---\" line is not supported");
+    y->i++;
+  }
+  if (parse_node (y, 0, root) == -1 || peek (y, &l) == -1)
+    return -1;
+  if (l)
+    return yp_error (y, l, root->type == JV_ARRAY && l->indent == 0
+                     ? "expected a sequence entry (\"- \")"
+                     : "bad indentation");
+  l = &y->lines[y->i];
+  if (y->i < y->nr_lines && is_marker (l, "...")) {
+    if (!rest_blank (l->s + 3, l->e))
+      return yp_error (y, l, "unexpected text after \"...\"");
+    for (y->i++; y->i < y->nr_lines && y->lines[y->i].blank; y->i++)
+      ;
+  }
+  if (y->i < y->nr_lines)
+    return yp_error (y, &y->lines[y->i], "multiple documents are not "
+                     "supported");
+  return 0;
+}
+
 struct jv *
 yaml_lite_parse (const char *text, size_t len, const char *label)
 {
   struct yp y = { .label = label };
-  struct jv *root = NULL;
-  struct yline *l;
+  struct jv *root = calloc (1, sizeof *root);
 
-  if (split_lines (&y, text, len) == -1)
-    goto fail;
-  root = calloc (1, sizeof *root);
-  if (root == NULL) {
+  if (root == NULL)
     yp_nomem (&y);
-    goto fail;
+  else if (split_lines (&y, text, len) == 0 && parse_document (&y, root) == 0) {
+    free (y.lines);
+    return root;
   }
-
-  while (y.i < y.nr_lines && y.lines[y.i].blank)
-    y.i++;
-  if (y.i < y.nr_lines && *y.lines[y.i].b == '%') {
-    yp_error (&y, &y.lines[y.i], "directives are not supported");
-    goto fail;
-  }
-  if (y.i < y.nr_lines && is_marker (&y.lines[y.i], "---")) {
-    l = &y.lines[y.i];
-    if (!rest_blank (l->s + 3, l->e, false)) {
-      yp_error (&y, l, "content on the \"---\" line is not supported");
-      goto fail;
-    }
-    y.i++;
-  }
-
-  if (parse_node (&y, 0, root) == -1)
-    goto fail;
-
-  if (peek (&y, &l) == -1)
-    goto fail;
-  if (l) {
-    yp_error (&y, l, root->type == JV_ARRAY && l->indent == 0
-              ? "expected a sequence entry (\"- \")" : "bad indentation");
-    goto fail;
-  }
-  if (y.i < y.nr_lines && is_marker (&y.lines[y.i], "...")) {
-    if (!rest_blank (y.lines[y.i].s + 3, y.lines[y.i].e, false)) {
-      yp_error (&y, &y.lines[y.i], "unexpected text after \"...\"");
-      goto fail;
-    }
-    for (y.i++; y.i < y.nr_lines && y.lines[y.i].blank; y.i++)
-      ;
-  }
-  if (y.i < y.nr_lines) {
-    yp_error (&y, &y.lines[y.i], "multiple documents are not supported");
-    goto fail;
-  }
-  free (y.lines);
-  return root;
- fail:
   free (y.lines);
   jv_free (root);
   return NULL;
@@ -1070,18 +850,14 @@ yaml_lite_parse (const char *text, size_t len, const char *label)
 bool
 yaml_truthy (const char *s, bool *out)
 {
-  static const char *const yes[] = { "true", "yes", "on" };
-  static const char *const no[] = { "false", "no", "off" };
+  static const char *const words[] = {
+    "false", "true", "no", "yes", "off", "on"
+  };
 
-  for (size_t i = 0; s && i < 3; i++) {
-    if (strcasecmp (s, yes[i]) == 0) {
-      *out = true;
+  for (size_t i = 0; s && i < 6; i++)
+    if (strcasecmp (s, words[i]) == 0) {
+      *out = i & 1;
       return true;
     }
-    if (strcasecmp (s, no[i]) == 0) {
-      *out = false;
-      return true;
-    }
-  }
   return false;
 }

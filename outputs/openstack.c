@@ -14,6 +14,7 @@
 #include <config.h>
 
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "outputs.h"
@@ -41,7 +42,9 @@ os_creds_free (struct os_creds *c)
 static int
 set (char **field, const char *v)
 {
-  if (v == NULL || *v == '\0')
+  /* YAML's null spellings mean "not set". */
+  if (v == NULL || *v == '\0' || strcmp (v, "~") == 0 ||
+      strcasecmp (v, "null") == 0)
     return 0;
   free (*field);
   *field = strdup (v);
