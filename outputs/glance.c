@@ -275,10 +275,13 @@ send_bytes (struct upload *u, const void *buf, size_t len)
           pthread_join (u->thread, NULL);
           u->thread_started = false;
         }
-        if (u->err == NULL && u->resp.status)
+        /* The thread has said what went wrong already. */
+        if (u->err)
+          return -1;
+        if (u->resp.status)
           why = http_describe (&u->resp);
         error ("upload \"%s\": the upload ended early: %s", u->name,
-               u->err ? u->err : why ? why : "the connection was closed");
+               why ? why : "the connection was closed");
       }
       else
         error ("upload \"%s\": %m", u->name);
@@ -492,7 +495,9 @@ glance_disk_end (struct output *o, size_t i, struct copy_dest *dest)
     goto out;
   }
   if (u->result == -1) {
-    error ("upload \"%s\": %s", u->name, u->err ? u->err : "failed");
+    /* The thread has printed why. */
+    if (u->err == NULL)
+      error ("upload \"%s\": failed", u->name);
     goto out;
   }
   if (u->resp.status != 204 && u->resp.status != 200) {

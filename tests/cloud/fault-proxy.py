@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""fault-proxy.py PORT UPSTREAM MODE: a reverse proxy on 127.0.0.1:PORT in
+front of a real server (Glance), for fault tests.  It forwards requests as
+they come, streaming bodies (chunked or not), and injects one fault:
+
+  pass             nothing: forward everything
+  503-once         answer 503 to the first request matching FAULT_MATCH
+                   ("METHOD REGEX", the regex searched in the path), then pass
+  drop-after=N     forward request bodies, but cut both connections after
+                   N bytes of a request body (the server dying mid-upload)
+
+Each fault injected is logged on stdout.  Only the standard library.
+"""
+
+import http.client
+import os
+import re
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+port, upstream, mode = int(sys.argv[1]), urlsplit(sys.argv[2]), sys.argv[3]
+match = os.environ.get("FAULT_MATCH", "PUT /v2/images/.*/file").split(" ", 1)
+state = {"fired": False}
+lock = threading.Lock()
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer",
+       "upgrade", "proxy-connection", "host", "content-length", "expect"}
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def body_chunks(self):
+        """The request body as it arrives, de-chunked."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return
+                left = size
+                while left:
+                    data = self.rfile.read(min(left, 65536))
+                    if not data:
+                        return
+                    left -= len(data)
+                    yield data
+                self.rfile.readline()
+        else:
+            left = int(self.headers.get("Content-Length") or 0)
+            while left:
+                data = self.rfile.read(min(left, 65536))
+                if not data:
+                    return
+                left -= len(data)
+                yield data
+
+    def handle_any(self):
+        if mode == "503-once":
+            with lock:
+                fire = (not state["fired"] and self.command == match[0]
+                        and re.search(match[1], self.path))
+                if fire:
+                    state["fired"] = True
+            if fire:
+                for _ in self.body_chunks():
+                    pass
+                log(f"fault: 503 for {self.command} {self.path}")
+                body = b'{"message": "injected 503"}'
+                self.send_response(503)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+        conn = http.client.HTTPConnection(upstream.hostname, upstream.port,
+                                          timeout=600)
+        conn.putrequest(self.command, self.path, skip_host=True,
+                        skip_accept_encoding=True)
+        conn.putheader("Host", upstream.netloc)
+        for k, v in self.headers.items():
+            if k.lower() not in HOP:
+                conn.putheader(k, v)
+        has_body = ("Content-Length" in self.headers or
+                    "Transfer-Encoding" in self.headers)
+        if has_body:
+            conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        if has_body:
+            sent = 0
+            limit = int(mode.split("=", 1)[1]) if mode.startswith("drop-after=") else None
+            for data in self.body_chunks():
+                if limit is not None and sent + len(data) > limit:
+                    log(f"fault: dropping {self.command} {self.path} after {sent} bytes")
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                    conn.close()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                conn.send(b"%x\r\n%s\r\n" % (len(data), data))
+                sent += len(data)
+            conn.send(b"0\r\n\r\n")
+        resp = conn.getresponse()
+        data = resp.read()
+        self.send_response(resp.status, resp.reason)
+        for k, v in resp.getheaders():
+            if k.lower() not in HOP:
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        conn.close()
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = handle_any
+
+
+ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()

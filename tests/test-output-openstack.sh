@@ -1,0 +1,199 @@
+#!/bin/bash
+# -o openstack against real Keystone and Glance (Debian's packages,
+# started on 127.0.0.1 by tests/cloud/openstack-up.sh):
+#   - qcow2 and raw uploads of a phony guest: image active, checksums,
+#     sizes and properties right, the files identical to -o local's;
+#   - a token that expires during the conversion is renewed;
+#   - a 503 answered once is retried; Glance dying mid-upload, a wrong
+#     password, a region without an image endpoint, TLS with a
+#     self-signed certificate (refused without cacert): the right
+#     outcome, no image left behind, no secret in any output;
+#   - the real Debian 12 guest uploaded as qcow2, downloaded, booting.
+set -euo pipefail
+source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
+require_root
+require_cmd qemu-img jq curl openssl virt-diff
+for p in keystone glance-api uwsgi; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+        skip "package $p is not installed (quickstart.sh installs it)"
+done
+mk_tmpdir
+export TMPDIR="$tmpdir/tmp"; mkdir "$TMPDIR"
+cloud="$abs_top_srcdir/tests/cloud"
+state="$tmpdir/os"
+down() { "$cloud/openstack-down.sh" "$state" >/dev/null 2>&1 || true; }
+at_exit down
+# Tokens live 20 s: a conversion (one appliance launch) outlives one.
+FERRY_TOKEN_EXPIRATION=20 "$cloud/openstack-up.sh" "$state" > "$tmpdir/up.log" 2>&1 ||
+    { cat "$tmpdir/up.log"; fail "could not start Keystone and Glance"; }
+# shellcheck disable=SC1091
+source "$state/env"
+secrets=("$OS_PASSWORD" "$FERRY_APPCRED_SECRET")
+
+token() {
+    curl -sf -o /dev/null -D - -H 'Content-Type: application/json' \
+        -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"'"$OS_USERNAME"'","domain":{"name":"Default"},"password":"'"$OS_PASSWORD"'"}}},"scope":{"project":{"name":"'"$OS_PROJECT_NAME"'","domain":{"name":"Default"}}}}}' \
+        "$OS_AUTH_URL/auth/tokens" | tr -d '\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p'
+}
+glance() {   # METHOD PATH [curl args]
+    local m="$1" p="$2"; shift 2
+    curl -sf -X "$m" -H "X-Auth-Token: $(token)" "$@" "$GLANCE_URL$p"
+}
+images() { glance GET /v2/images | jq -r '.images[] | .name + " " + .status'; }
+# same_files WHAT A FMT_A B FMT_B: the guests in the two disks hold the
+# same files with the same contents.  Two conversions of one source
+# differ in file times (the fixes ran at different moments), so the disk
+# bytes are compared through the filesystems, with virt-diff.
+same_files() {
+    local what="$1" d
+    d="$(virt-diff --checksum --format="$3" -a "$2" --format="$5" -A "$4" 2>&1)" ||
+        fail "$what: virt-diff failed: $d"
+    d="$(grep -vE '^(= |@@ End of diff @@$)' <<<"$d" || true)"
+    [ -z "$d" ] || fail "$what: the files differ from -o local's: $d"
+}
+no_secrets() {   # FILE...
+    local s
+    for s in "${secrets[@]}"; do
+        ! grep -qF -- "$s" "$@" || fail "a secret was printed in $*"
+    done
+}
+
+"$FERRY_IMAGES/phony-debian.sh" ifupdown "$tmpdir/g.img"
+src_sum=$(sha256_of "$tmpdir/g.img")
+
+# 0. The reference: -o local.
+mkdir "$tmpdir/local"
+"$FERRY" convert -q -i disk "$tmpdir/g.img" -o local -os "$tmpdir/local" -of raw --target openstack ||
+    fail "-o local failed"
+
+# 1. qcow2 with the password from the environment, -v: the token
+#    expires during the appliance run and is renewed.
+"$FERRY" convert -v -i disk "$tmpdir/g.img" -o openstack -oo image-name=web01 \
+    -oo property=owner_team=blue > "$tmpdir/q.log" 2>&1 ||
+    { tail -20 "$tmpdir/q.log"; fail "qcow2 upload failed"; }
+no_secrets "$tmpdir/q.log"
+grep -q 'token refused, authenticating again' "$tmpdir/q.log" ||
+    fail "the expired token was not renewed (or did not expire)"
+img=$(glance GET '/v2/images?name=web01' | jq '.images[0]')
+jq -e '.status == "active" and .disk_format == "qcow2" and
+       .container_format == "bare" and .hw_disk_bus == "virtio" and
+       .hw_vif_model == "virtio" and .os_distro == "debian" and
+       .os_type == "linux" and .owner_team == "blue" and .min_disk == 1' \
+    <<<"$img" >/dev/null || fail "image record: $img"
+id=$(jq -r .id <<<"$img")
+glance GET "/v2/images/$id/file" -o "$tmpdir/down.qcow2"
+[ "$(md5sum < "$tmpdir/down.qcow2" | cut -d' ' -f1)" = "$(jq -r .checksum <<<"$img")" ] ||
+    fail "downloaded data does not match Glance's checksum"
+qemu-img check -q -f qcow2 "$tmpdir/down.qcow2" || fail "the uploaded qcow2 is corrupt"
+same_files "qcow2" "$tmpdir/down.qcow2" qcow2 "$tmpdir/local/g-sda" raw
+# Only the allocated data (what the allocation map of the trimmed
+# overlay lists) and the qcow2 metadata cross the wire.
+data=$(sed -n 's/.*copy sda: [0-9]* requests, \([0-9]*\) data bytes.*/\1/p' "$tmpdir/q.log")
+sent=$(jq .size <<<"$img")
+echo "ok: qcow2: active, checksums and properties right, same files as -o local; $sent bytes sent for $data bytes of data"
+[ -n "$data" ] && [ "$sent" -le $(( data + data / 50 + 1024 * 1024 )) ] ||
+    fail "qcow2 upload sent $sent bytes for ${data:-?} bytes of data"
+
+# 2. raw, with an application credential from clouds.yaml, through a
+#    proxy that answers the first GET of the image record with 503.
+port=$(( 20000 + RANDOM % 20000 ))
+FAULT_MATCH='GET ^/v2/images/[0-9a-f-]+$' /usr/bin/python3 "$cloud/fault-proxy.py" "$port" "$GLANCE_URL" 503-once \
+    > "$tmpdir/proxy.log" 2>&1 &
+proxy=$!
+at_exit "kill $proxy 2>/dev/null || true"
+sleep 1
+# The proxy is the image endpoint of region RegionProxy, which the
+# clouds.yaml entry picks.
+"$cloud/openstack-endpoint.sh" "$state" RegionProxy "http://127.0.0.1:$port"
+sed 's/region_name: .*/region_name: RegionProxy/' "$state/clouds.yaml" > "$tmpdir/clouds.yaml"
+env -u OS_AUTH_URL -u OS_PASSWORD -u OS_USERNAME -u OS_REGION_NAME OS_CLIENT_CONFIG_FILE="$tmpdir/clouds.yaml" \
+    "$FERRY" convert -v -i disk "$tmpdir/g.img" -o openstack --os-cloud ferrytest-appcred \
+    -of raw -oo image-name=web01-raw > "$tmpdir/r.log" 2>&1 ||
+    { tail -20 "$tmpdir/r.log"; fail "raw upload through the 503 proxy failed"; }
+no_secrets "$tmpdir/r.log"
+grep -q '503' "$tmpdir/proxy.log" || fail "the proxy never answered 503"
+img=$(glance GET '/v2/images?name=web01-raw' | jq '.images[0]')
+jq -e '.status == "active" and .disk_format == "raw" and .size == 268435456' <<<"$img" >/dev/null ||
+    fail "raw image record: $img"
+glance GET "/v2/images/$(jq -r .id <<<"$img")/file" -o "$tmpdir/down.raw"
+same_files "raw" "$tmpdir/down.raw" raw "$tmpdir/local/g-sda" raw
+echo "ok: raw via application credential, 503 retried, identical to -o local"
+kill "$proxy" 2>/dev/null || true
+
+# 3. Failures: one line, exit 1, no image left.
+before=$(images | sort)
+ostack_error() {   # WHAT PATTERN ENV... -- ARGS...
+    local what="$1" pattern="$2" err rc=0; shift 2
+    local -a envs=()
+    while [ "$1" != "--" ]; do envs+=("$1"); shift; done; shift
+    err="$(env "${envs[@]}" "$FERRY" convert -q -i disk "$tmpdir/g.img" -o openstack "$@" 2>&1 >/dev/null)" || rc=$?
+    [ "$rc" = 1 ] || fail "$what: expected exit 1, got $rc: $err"
+    grep -qE -- "$pattern" <<<"$err" || fail "$what: '$err' does not match '$pattern'"
+    [ "$(images | sort)" = "$before" ] || fail "$what: an image was left behind: $(images)"
+    [ -z "$(ls -A "$TMPDIR")" ] || fail "$what: temp files left"
+    printf '%s\n' "$err" > "$tmpdir/err.txt"; no_secrets "$tmpdir/err.txt"
+    echo "ok: $what: $err"
+}
+ostack_error "wrong password" 'credentials were refused' OS_PASSWORD=not-the-password --
+ostack_error "no image endpoint in the region" 'no public endpoint in region Atlantis' OS_REGION_NAME=Atlantis --
+
+port=$(( 20000 + RANDOM % 20000 ))
+/usr/bin/python3 "$cloud/fault-proxy.py" "$port" "$GLANCE_URL" drop-after=4000000 > "$tmpdir/proxy2.log" 2>&1 &
+proxy=$!
+sleep 1
+"$cloud/openstack-endpoint.sh" "$state" RegionDrop "http://127.0.0.1:$port"
+ostack_error "glance dies mid-upload" 'PUT .*/file: the connection was lost' OS_REGION_NAME=RegionDrop -- -of raw
+kill "$proxy" 2>/dev/null || true
+
+# SIGINT once the upload has started: the image is deleted.
+mkfifo "$tmpdir/ev.fifo"
+"$FERRY" convert --machine-readable -i disk "$tmpdir/g.img" -o openstack -of raw \
+    -oo image-name=web01-int > "$tmpdir/ev.fifo" 2> "$tmpdir/int.err" &
+pid=$!
+sent=
+while IFS= read -r line; do
+    if [ -z "$sent" ] && [[ $line == *'"type":"stage","stage":"copy"'* ]]; then
+        sleep 0.3; kill -INT "$pid"; sent=1
+    fi
+done < "$tmpdir/ev.fifo"
+rc=0; wait "$pid" || rc=$?
+[ -n "$sent" ] || fail "sigint: the copy never started: $(cat "$tmpdir/int.err")"
+[ "$rc" = 1 ] || fail "sigint: expected exit 1, got $rc: $(cat "$tmpdir/int.err")"
+grep -q 'interrupted' "$tmpdir/int.err" || fail "sigint: no 'interrupted': $(cat "$tmpdir/int.err")"
+[ "$(images | sort)" = "$before" ] || fail "sigint: an image was left behind: $(images)"
+echo "ok: SIGINT during the upload: $(grep '^ferry:' "$tmpdir/int.err" | head -1), image deleted"
+
+# 4. TLS with a self-signed certificate.
+down
+FERRY_TOKEN_EXPIRATION=3600 "$cloud/openstack-up.sh" "$state" --tls > "$tmpdir/up-tls.log" 2>&1 ||
+    { cat "$tmpdir/up-tls.log"; fail "could not start Keystone and Glance with TLS"; }
+# shellcheck disable=SC1091
+source "$state/env"
+cacert="$OS_CACERT"
+ostack_error "self-signed TLS without cacert" 'certificate' OS_CACERT= --
+env OS_CACERT="$cacert" "$FERRY" convert -q -i disk "$tmpdir/g.img" -o openstack \
+    -oo image-name=web01-tls > "$tmpdir/tls.log" 2>&1 || { cat "$tmpdir/tls.log"; fail "TLS with cacert failed"; }
+curl -sf --cacert "$cacert" -H "X-Auth-Token: $(curl -sf --cacert "$cacert" -o /dev/null -D - -H 'Content-Type: application/json' -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"'"$OS_USERNAME"'","domain":{"name":"Default"},"password":"'"$OS_PASSWORD"'"}}},"scope":{"project":{"name":"'"$OS_PROJECT_NAME"'","domain":{"name":"Default"}}}}}' "$OS_AUTH_URL/auth/tokens" | tr -d '\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p')" \
+    "$GLANCE_URL/v2/images?name=web01-tls" | jq -e '.images[0].status == "active"' >/dev/null ||
+    fail "TLS upload: the image is not active"
+echo "ok: TLS: refused without cacert, uploaded with it"
+[ "$(sha256_of "$tmpdir/g.img")" = "$src_sum" ] || fail "the source was modified"
+
+# 5. The real guest: uploaded as qcow2 (over TLS), downloaded, and it
+#    boots with its network.
+if command -v debootstrap >/dev/null; then
+    need_real_debian12
+    env OS_CACERT="$cacert" "$FERRY" convert -i disk "$deb12_vmdk" -o openstack \
+        -oo image-name=deb12 > "$tmpdir/real.log" 2>&1 || { cat "$tmpdir/real.log"; fail "real guest: upload failed"; }
+    grep '^uploaded image' "$tmpdir/real.log"
+    tok=$(curl -sf --cacert "$cacert" -o /dev/null -D - -H 'Content-Type: application/json' -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"'"$OS_USERNAME"'","domain":{"name":"Default"},"password":"'"$OS_PASSWORD"'"}}},"scope":{"project":{"name":"'"$OS_PROJECT_NAME"'","domain":{"name":"Default"}}}}}' "$OS_AUTH_URL/auth/tokens" | tr -d '\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p')
+    id=$(curl -sf --cacert "$cacert" -H "X-Auth-Token: $tok" "$GLANCE_URL/v2/images?name=deb12" | jq -r '.images[0].id')
+    curl -sf --cacert "$cacert" -H "X-Auth-Token: $tok" "$GLANCE_URL/v2/images/$id/file" -o "$tmpdir/deb12.qcow2"
+    line=$(boot_guest "$tmpdir/deb12.qcow2" qcow2 "$tmpdir/real-boot.log" 400 virtio) ||
+        fail "real guest from Glance did not boot: $line"
+    echo "$line"
+    grep -q 'state=running' <<<"$line" && grep -qE 'ipv4=ens3:10\.0\.2\.' <<<"$line" &&
+        grep -q 'failed=0' <<<"$line" || fail "real guest from Glance: $line"
+    echo "ok: the real guest from Glance boots with network"
+fi
+echo "PASS: openstack output"
