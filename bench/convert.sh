@@ -219,6 +219,12 @@ say "work dir $work; $runs run(s); $(nproc) cores; load average $(cut -d' ' -f1-
 # tool that needs it is timed.
 say "warm-up: reading the image and launching the libguestfs appliance once"
 cat -- "$img" >/dev/null
+if ! guestfish --ro -a /dev/null run >"$work/kvm-probe.log" 2>&1 </dev/null; then
+    # KVM opens but cannot run the appliance (nested virtualisation):
+    # the peers have no fallback; ferry finds out by itself.
+    say "the libguestfs appliance fails under KVM here: the peers run under TCG"
+    export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+fi
 run_timed warmup "$work" guestfish --ro -a /dev/null run
 
 ferry_appliance=()

@@ -53,7 +53,7 @@ extern void info (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));
 extern void warning (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));
-/* The last error message, or NULL.  Not owned by the caller. */
+/* The calling thread's last error message, or NULL.  Not owned by the caller. */
 extern const char *last_error (void);
 
 /* ---------------------------------------------------------------- */

@@ -14,7 +14,8 @@
  * error is kept so that a machine-readable result can carry it.
  */
 static struct log_settings settings;
-static char last_err[1024];
+/* Per thread: the upload threads of the outputs report through error() too. */
+static __thread char last_err[1024];
 static volatile sig_atomic_t got_signal;
 
 void

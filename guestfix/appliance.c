@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "guestfix.h"
 
@@ -83,6 +85,74 @@ kvm_works (const char **why)
   return false;
 }
 
+/* Some hosts run the probe under KVM but not the appliance (qemu
+ * asserts once the guest kernel starts).  That is remembered in a small
+ * file next to libguestfs' appliance cache, keyed on the host kernel
+ * and the qemu binary, so later runs go straight to TCG.
+ */
+static char *
+kvm_memo_path (void)
+{
+  const char *dir = getenv ("LIBGUESTFS_CACHEDIR");
+  char *p;
+
+  if (dir == NULL || *dir == '\0')
+    dir = "/var/tmp";
+  if (asprintf (&p, "%s/.ferry-kvm-broken-%u", dir, (unsigned) geteuid ()) == -1)
+    return NULL;
+  return p;
+}
+
+static char *
+kvm_memo_key (void)
+{
+  struct utsname u;
+  struct stat st;
+  char *k;
+
+  if (uname (&u) == -1 || stat (QEMU_SYSTEM, &st) == -1)
+    return NULL;
+  if (asprintf (&k, "%s %s %lld\n", u.release, QEMU_SYSTEM,
+                (long long) st.st_mtime) == -1)
+    return NULL;
+  return k;
+}
+
+static bool
+kvm_memo_broken (void)
+{
+  CLEANUP_FREE char *path = kvm_memo_path (), *key = kvm_memo_key ();
+  char buf[512];
+  ssize_t n;
+  int fd;
+
+  if (path == NULL || key == NULL ||
+      (fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+    return false;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  return strcmp (buf, key) == 0;
+}
+
+static void
+kvm_memo_set (void)
+{
+  CLEANUP_FREE char *path = kvm_memo_path (), *key = kvm_memo_key ();
+  int fd;
+
+  if (path == NULL || key == NULL)
+    return;
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd == -1)
+    return;                     /* only an optimisation */
+  if (write (fd, key, strlen (key)) != (ssize_t) strlen (key))
+    unlink (path);
+  close (fd);
+}
+
 /* Decide the accelerator once per run and tell the user once. */
 static bool
 want_tcg (void)
@@ -92,8 +162,11 @@ want_tcg (void)
 
   if (s && strstr (s, "force_tcg"))
     return true;
-  if (kvm_works (&why))
-    return false;
+  if (kvm_works (&why)) {
+    if (!kvm_memo_broken ())
+      return false;
+    why = "the appliance failed under KVM on an earlier run";
+  }
   info ("KVM is not usable here (%s): running the appliance under TCG "
         "software emulation, which is slower", why);
   return true;
@@ -240,37 +313,92 @@ mount_root (guestfs_h *g, const char *root, bool readonly)
   return 0;
 }
 
+/* Seconds an appliance may take to start: FERRY_LAUNCH_TIMEOUT, or 300
+ * under TCG (a launch takes 10 to 30 s on 2 cores) and 120 under KVM.
+ */
+static int
+launch_timeout (bool tcg)
+{
+  const char *s = getenv ("FERRY_LAUNCH_TIMEOUT");
+  char *end;
+  long t;
+
+  if (s && *s) {
+    errno = 0;
+    t = strtol (s, &end, 10);
+    if (errno == 0 && *end == '\0' && t > 0 && t < 86400)
+      return (int) t;
+    warning ("FERRY_LAUNCH_TIMEOUT=\"%s\" is not a number of seconds: ignored", s);
+  }
+  return tcg ? 300 : 120;
+}
+
+/* Launch *gp; a launch that hangs is tried once more with a new handle.
+ * 0: launched.  -1: libguestfs failed (guestfs_last_error (*gp) says
+ * why).  -2: failed after error(); *gp is closed or NULL as it is.
+ */
+static int
+launch (guestfs_h **gp, const struct source *src, bool readonly, bool tcg)
+{
+  int t = launch_timeout (tcg);
+  bool hung;
+
+  if (appliance_launch (*gp, t, &hung) == 0)
+    return 0;
+  if (!hung)
+    return -1;
+  info ("the appliance did not start within %d s (it hung): trying once more", t);
+  guestfs_close (*gp);
+  *gp = make_handle (src, readonly, tcg);
+  if (*gp == NULL)
+    return -2;
+  if (appliance_launch (*gp, t, &hung) == 0)
+    return 0;
+  if (!hung)
+    return -1;
+  error ("start the libguestfs appliance: it did not start within %d s, twice "
+         "(FERRY_LAUNCH_TIMEOUT sets the limit)", t);
+  return -2;
+}
+
 guestfs_h *
 appliance_open (const struct source *src, const struct appliance_opts *o,
                 struct guest *gu)
 {
   bool tcg = want_tcg ();
   guestfs_h *g;
+  int r;
   CLEANUP_STRING_LIST char **roots = NULL;
   double t0 = now_seconds ();
 
   g = make_handle (src, o->readonly, tcg);
   if (g == NULL)
     return NULL;
-  if (guestfs_launch (g) == -1) {
-    if (!tcg) {
-      /* KVM passed the probe but the appliance still failed: fall back
-       * to TCG once, and say so.
-       */
-      info ("the appliance failed to start with KVM (%s): retrying under "
-            "TCG software emulation", guestfs_last_error (g));
-      guestfs_close (g);
-      g = make_handle (src, o->readonly, true);
-      if (g == NULL)
-        return NULL;
-      if (guestfs_launch (g) == 0)
-        goto launched;
-    }
-    error ("start the libguestfs appliance: %s", guestfs_last_error (g));
+  r = launch (&g, src, o->readonly, tcg);
+  if (r == -1 && !tcg) {
+    /* KVM passed the probe but the appliance still failed: fall back
+     * to TCG once, and say so.  libguestfs' message goes on with
+     * debugging advice: its first line says it.
+     */
+    const char *e = guestfs_last_error (g);
+    int len = e ? (int) strcspn (e, "\n") : 0;
+
+    info ("the appliance failed to start with KVM (%.*s): retrying under "
+          "TCG software emulation", len, e ? e : "");
+    kvm_memo_set ();
     guestfs_close (g);
+    g = make_handle (src, o->readonly, true);
+    if (g == NULL)
+      return NULL;
+    r = launch (&g, src, o->readonly, true);
+  }
+  if (r == -1)
+    error ("start the libguestfs appliance: %s", guestfs_last_error (g));
+  if (r < 0) {
+    if (g)
+      guestfs_close (g);
     return NULL;
   }
- launched:
   debug ("appliance launched in %.1f s", now_seconds () - t0);
   if (interrupted ())
     goto fail;

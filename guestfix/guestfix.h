@@ -101,6 +101,12 @@ extern guestfs_h *appliance_open (const struct source *src,
  */
 extern int appliance_close (guestfs_h *g, bool trim);
 
+/* launch.c: guestfs_launch, but the appliance's qemu is killed if the
+ * launch takes more than timeout seconds (0: no limit); then it returns
+ * -1 with *timed_out set.
+ */
+extern int appliance_launch (guestfs_h *g, int timeout, bool *timed_out);
+
 /* inspect.c */
 extern int inspect_guest (guestfs_h *g, struct guest *gu);
 /* The inspection as a JSON object inside j (under key). */

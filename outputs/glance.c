@@ -40,6 +40,8 @@ struct upload {
   int result;                   /* the thread's: 0 or -1 */
   struct http_response resp;
   char *err;                    /* the thread's error message (owned) */
+  atomic_bool cancel;           /* set before closing pipe_w on failure:
+                                   the PUT is aborted, not completed */
   /* The stream. */
   bool qcow2;
   struct qcow2_layout lay;
@@ -62,6 +64,27 @@ struct glance_output {
 };
 
 static void glance_close (struct output *o);
+
+/* Before the long part of the conversion: Glance answers, its TLS
+ * certificate is trusted and it takes the token.
+ */
+static int
+glance_check (struct glance_output *g)
+{
+  struct http_response r;
+  int ret = -1;
+
+  if (os_request (&g->os, "GET", "/v2/images?limit=1", NULL, NULL, &r) == -1)
+    return -1;
+  if (r.status == 200)
+    ret = 0;
+  else {
+    CLEANUP_FREE char *why = http_describe (&r);
+    error ("list images at %s: %s", g->os.image_url, why ? why : "failed");
+  }
+  http_response_free (&r);
+  return ret;
+}
 
 static struct output *
 glance_open (const struct output_args *a, const struct source *src)
@@ -116,7 +139,8 @@ glance_open (const struct output_args *a, const struct source *src)
   /* Authenticate now: wrong credentials fail in a second, not after
    * the conversion.
    */
-  if (os_session_open (&g->os, kvlist_get (a->options, "cloud", NULL)) == -1)
+  if (os_session_open (&g->os, kvlist_get (a->options, "cloud", NULL)) == -1 ||
+      glance_check (g) == -1)
     goto fail;
   return &g->base;
 
@@ -155,7 +179,7 @@ create_image (struct glance_output *g, size_t i, const struct source_disk *d)
   CLEANUP_FREE char *body = NULL;
   char ver[32];
   struct jv *doc = NULL;
-  int ret = -1;
+  int ret = -1, rc;
 
   free (g->up.name);
   if (i == 0)
@@ -204,7 +228,18 @@ create_image (struct glance_output *g, size_t i, const struct source_disk *d)
     error ("create image: %m");
     return -1;
   }
-  if (os_request (&g->os, "POST", "/v2/images", "application/json", body, &r) == -1)
+  /* A SIGINT must not cut the POST short: Glance could create the image
+   * without ferry learning its id, and then nothing would delete it.
+   * The POST runs to its end; the interruption is seen right after.
+   */
+  if (interrupted ()) {
+    error ("create image \"%s\": interrupted", g->up.name);
+    goto out;
+  }
+  g->os.http.cleanup = true;
+  rc = os_request (&g->os, "POST", "/v2/images", "application/json", body, &r);
+  g->os.http.cleanup = false;
+  if (rc == -1)
     goto out;
   if (r.status != 201) {
     CLEANUP_FREE char *why = http_describe (&r);
@@ -224,6 +259,10 @@ create_image (struct glance_output *g, size_t i, const struct source_disk *d)
     goto out;
   }
   debug ("openstack: created image %s (%s)", g->up.id, g->up.name);
+  if (interrupted ()) {
+    error ("create image \"%s\": interrupted", g->up.name);
+    goto out;
+  }
   ret = 0;
  out:
   jv_free (doc);
@@ -245,7 +284,8 @@ upload_thread (void *arg)
   u->result = -1;
   if (asprintf (&url, "%s/v2/images/%s/file", g->os.image_url, u->id) == -1)
     return NULL;
-  if (http_upload_fd (&g->os.http, "PUT", url, hdrs, u->pipe_r, &u->resp) == 0)
+  if (http_upload_fd (&g->os.http, "PUT", url, hdrs, u->pipe_r, &u->cancel,
+                      &u->resp) == 0)
     u->result = 0;
   else if (last_error ())
     u->err = strdup (last_error ());
@@ -340,6 +380,7 @@ glance_disk_begin (struct output *o, size_t i, const struct source_disk *d,
     return -1;
   u->vsize = d->virtual_size;
   u->pos = u->sent = 0;
+  atomic_store (&u->cancel, false);
   u->qcow2 = strcmp (g->format, "qcow2") == 0;
   u->md5 = EVP_MD_CTX_new ();
   u->sha512 = EVP_MD_CTX_new ();
@@ -444,6 +485,8 @@ verify_image (struct glance_output *g, const char *md5, const char *sha512)
 static void
 upload_reset (struct upload *u)
 {
+  /* Still open here means the stream did not end normally. */
+  atomic_store (&u->cancel, true);
   if (u->pipe_w >= 0)
     close (u->pipe_w);
   u->pipe_w = -1;
@@ -478,13 +521,11 @@ glance_disk_end (struct output *o, size_t i, struct copy_dest *dest)
   if (u->pipe_w < 0 || u->md5 == NULL || dest->failed)
     goto out;
   /* raw: the tail after the last data is zeroes too. */
-  if (!u->qcow2 && u->pos < u->vsize && !interrupted () &&
-      send_bytes (u, NULL, u->vsize - u->pos) == -1)
-    goto finish;
-  if (u->qcow2 && u->sent < u->lay.file_size && !interrupted () &&
-      send_bytes (u, NULL, u->lay.file_size - u->sent) == -1)
-    goto finish;
- finish:
+  if ((!u->qcow2 && u->pos < u->vsize && !interrupted () &&
+       send_bytes (u, NULL, u->vsize - u->pos) == -1) ||
+      (u->qcow2 && u->sent < u->lay.file_size && !interrupted () &&
+       send_bytes (u, NULL, u->lay.file_size - u->sent) == -1))
+    atomic_store (&u->cancel, true);
   close (u->pipe_w);
   u->pipe_w = -1;
   if (u->thread_started)

@@ -50,6 +50,8 @@ struct xfer {
   size_t nr_headers;
   bool too_big, oom;
   int fd;                               /* upload: read the body here */
+  const atomic_bool *cancel;            /* upload: EOF after this is set
+                                           means cut short */
   int read_errno;
   const char *why;                      /* why a callback stopped it */
 };
@@ -192,6 +194,10 @@ read_cb (char *buf, size_t size, size_t n, void *opaque)
      */
     if (r == 0 && stop_now (x)) {
       x->why = "interrupted";
+      return CURL_READFUNC_ABORT;
+    }
+    if (r == 0 && x->cancel && atomic_load (x->cancel)) {
+      x->why = "cancelled";
       return CURL_READFUNC_ABORT;
     }
     return r;
@@ -352,16 +358,17 @@ slist_wipe_free (struct curl_slist *l)
   curl_slist_free_all (l);
 }
 
-/* fd >= 0: stream the body from fd, else send body/len.  0 with *r
+/* fd >= 0: stream the body from fd (cancel: see http_upload_fd), else
+ * send body/len.  0 with *r
  * filled, 1 when the transfer failed (*out says why), -1 after error().
  */
 static int
 transfer (const struct http_opts *o, const char *method, const char *url,
           const char *safe, const char *const *headers,
-          const void *body, size_t len, int fd,
+          const void *body, size_t len, int fd, const atomic_bool *cancel,
           struct http_response *r, struct outcome *out)
 {
-  struct xfer x = { .o = o, .body = SBUF_INIT, .fd = fd };
+  struct xfer x = { .o = o, .body = SBUF_INIT, .fd = fd, .cancel = cancel };
   struct curl_slist *hl = NULL;
   char errbuf[CURL_ERROR_SIZE] = "";
   bool has_ct = false, has_expect = false, fields = false;
@@ -610,7 +617,7 @@ http_request (const struct http_opts *o, const char *method, const char *url,
 
   for (int attempt = 1; ; attempt++) {
     struct outcome out = { 0 };
-    int t = transfer (o, method, url, safe, headers, body, len, -1, r, &out);
+    int t = transfer (o, method, url, safe, headers, body, len, -1, NULL, r, &out);
     double delay;
 
     if (t == -1)
@@ -650,7 +657,8 @@ http_request (const struct http_opts *o, const char *method, const char *url,
 
 int
 http_upload_fd (const struct http_opts *o, const char *method, const char *url,
-                const char *const *headers, int fd, struct http_response *r)
+                const char *const *headers, int fd, const atomic_bool *cancel,
+                struct http_response *r)
 {
   CLEANUP_FREE char *safe = NULL;
   struct outcome out = { 0 };
@@ -660,8 +668,9 @@ http_upload_fd (const struct http_opts *o, const char *method, const char *url,
   memset (r, 0, sizeof *r);
   if (prepare (o, method, url, &safe) == -1)
     return -1;
-  t = transfer (o, method, url, safe, headers, NULL, 0, fd, r, &out);
-  if (t == 1) {
+  t = transfer (o, method, url, safe, headers, NULL, 0, fd, cancel, r, &out);
+  /* Cancelled: the writer failed and has said why. */
+  if (t == 1 && !(cancel && atomic_load (cancel))) {
     if (out.uploaded > 0)
       error ("%s %s: %s, after %s sent", method, safe, out.why,
              human_size (out.uploaded, size));

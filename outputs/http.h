@@ -11,6 +11,8 @@
 #ifndef FERRY_HTTP_H
 #define FERRY_HTTP_H
 
+#include <stdatomic.h>
+
 #include "common.h"
 
 struct http_opts {
@@ -50,14 +52,15 @@ extern int http_request (const struct http_opts *o, const char *method,
 
 /* The request body streamed from fd until EOF, chunked unless headers
  * has a Content-Length.  Never retried.  No overall timeout: it gives
- * up when less than 1 byte/s moves for 120 s, and on interrupted()
- * (also when fd reaches EOF after an interruption: a stream cut short
- * is never sent as complete).  0 with *r (any status), or -1 after
- * error().
+ * up when less than 1 byte/s moves for 120 s, and on interrupted().
+ * A stream cut short is never sent as complete: EOF on fd after an
+ * interruption, or after the writer set *cancel (cancel may be NULL),
+ * aborts the request.  0 with *r (any status), or -1 after error().
  */
 extern int http_upload_fd (const struct http_opts *o, const char *method,
                            const char *url, const char *const *headers,
-                           int fd, struct http_response *r);
+                           int fd, const atomic_bool *cancel,
+                           struct http_response *r);
 
 /* The value of header 'name' (any case), or NULL.  Points into r. */
 extern const char *http_header (const struct http_response *r,

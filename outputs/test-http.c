@@ -326,6 +326,7 @@ struct writer {
   int fd;
   const char *data;
   size_t len;
+  atomic_bool *cancel;          /* set before closing, if not NULL */
 };
 
 static void *
@@ -343,16 +344,18 @@ writer_thread (void *arg)
       break;                    /* EPIPE: the reader gave up */
     off += r;
   }
+  if (w->cancel)
+    atomic_store (w->cancel, true);
   close (w->fd);
   return NULL;
 }
 
 static int
 upload (const char *const *hdrs, const char *data, size_t len,
-        struct http_response *r)
+        atomic_bool *cancel, struct http_response *r)
 {
   struct http_opts o = { 0 };
-  struct writer w = { .data = data, .len = len };
+  struct writer w = { .data = data, .len = len, .cancel = cancel };
   pthread_t th;
   int fds[2], ret;
 
@@ -360,7 +363,7 @@ upload (const char *const *hdrs, const char *data, size_t len,
     return -2;
   w.fd = fds[1];
   pthread_create (&th, NULL, writer_thread, &w);
-  ret = http_upload_fd (&o, "PUT", at ("/v2/images/ID/file"), hdrs, fds[0], r);
+  ret = http_upload_fd (&o, "PUT", at ("/v2/images/ID/file"), hdrs, fds[0], cancel, r);
   close (fds[0]);
   pthread_join (th, NULL);
   return ret;
@@ -562,7 +565,7 @@ test_uploads (void)
   sha256_buf (data, len, sha);
 
   set_scenario (SC_UPLOAD);
-  ret = upload (hdrs, data, len, &r);
+  ret = upload (hdrs, data, len, NULL, &r);
   CHECK (ret == 0 && r.status == 201 && strcmp (r.body, "stored") == 0, "chunked upload");
   CHECK (srv.body_len == len && strcmp (srv.body_sha, sha) == 0, "upload: bytes and SHA-256");
   CHECK (strstr (srv.head, "transfer-encoding: chunked") &&
@@ -571,7 +574,7 @@ test_uploads (void)
 
   snprintf (cl, sizeof cl, "Content-Length: %zu", len);
   set_scenario (SC_UPLOAD);
-  ret = upload (sized, data, len, &r);
+  ret = upload (sized, data, len, NULL, &r);
   snprintf (cl, sizeof cl, "content-length: %zu", len);
   CHECK (ret == 0 && r.status == 201 && srv.body_len == len &&
          strcmp (srv.body_sha, sha) == 0 && strstr (srv.head, cl) &&
@@ -579,11 +582,31 @@ test_uploads (void)
   http_response_free (&r);
 
   set_scenario (SC_UPLOAD_CLOSE);
-  ret = upload (hdrs, data, len, &r);
+  ret = upload (hdrs, data, len, NULL, &r);
   fprintf (stderr, "(closed mid-body: %s)\n", last_error ());
   CHECK (ret == -1 && r.status == 0 && error_has ("PUT http://127.0.0.1:") &&
          error_has ("connection"), "upload: server closes mid-body");
   CHECK (attempts () == 1, "upload: not retried");
+
+  /* The writer fails and cancels: the body is never completed, and the
+   * writer's message is the only one.
+   */
+  {
+    atomic_bool cancel = false;
+
+    set_scenario (SC_UPLOAD);
+    pthread_mutex_lock (&srv.lock);
+    srv.method[0] = '\0';       /* set again only by a complete request */
+    pthread_mutex_unlock (&srv.lock);
+    error ("the copy failed");
+    ret = upload (hdrs, data, len / 3, &cancel, &r);
+    usleep (200 * 1000);        /* let the server see the end */
+    pthread_mutex_lock (&srv.lock);
+    CHECK (ret == -1 && r.status == 0 && srv.method[0] == '\0',
+           "upload: cancelled, the server never saw a complete body");
+    pthread_mutex_unlock (&srv.lock);
+    CHECK (error_has ("the copy failed"), "upload: cancelled quietly");
+  }
   free (data);
 }
 
@@ -665,7 +688,7 @@ test_interrupt (void)
     signals_install ();
     pthread_create (&th, NULL, raise_later, NULL);
     t = now_seconds ();
-    ok = http_upload_fd (&o, "PUT", at ("/x"), NULL, fds[0], &r) == -1 &&
+    ok = http_upload_fd (&o, "PUT", at ("/x"), NULL, fds[0], NULL, &r) == -1 &&
       error_has ("interrupted") && now_seconds () - t < 2;
     pthread_join (th, NULL);
     _exit (ok ? 0 : 1);

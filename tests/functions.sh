@@ -33,6 +33,15 @@ export LIBGUESTFS_BACKEND="${LIBGUESTFS_BACKEND:-direct}"
 # libguestfs' appliance cache out of it (and shared between tests).
 export LIBGUESTFS_CACHEDIR="${LIBGUESTFS_CACHEDIR:-/var/tmp}"
 
+# peer_guestfs CMD ARGS...: run a libguestfs tool that is not ferry
+# (virt-cat, virt-diff).  They have no fallback when KVM opens but cannot
+# run the appliance (nested virtualisation), so they run under TCG
+# unless LIBGUESTFS_BACKEND_SETTINGS says otherwise.  ferry itself is
+# left to detect it.
+peer_guestfs() {
+    LIBGUESTFS_BACKEND_SETTINGS="${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}" "$@"
+}
+
 # skip REASON: print "SKIP: REASON" and exit 77 (automake's skip code).
 skip() {
     echo "SKIP: $*"

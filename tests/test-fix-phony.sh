@@ -76,7 +76,7 @@ echo "ok: ifupdown"
 
 # The report says what is really on the output disk.
 if command -v virt-cat >/dev/null; then
-    virt-cat --format=qcow2 -a "$tmpdir/out-ifupdown/ifupdown-sda" /etc/network/interfaces > "$tmpdir/if.txt"
+    peer_guestfs virt-cat --format=qcow2 -a "$tmpdir/out-ifupdown/ifupdown-sda" /etc/network/interfaces > "$tmpdir/if.txt"
     grep -qx "iface ens3 inet dhcp" "$tmpdir/if.txt" || fail "output disk: interfaces not rewritten"
     ! grep -q ens192 "$tmpdir/if.txt" || fail "output disk: ens192 still there"
     echo "ok: output disk matches the report"

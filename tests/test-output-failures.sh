@@ -1,6 +1,7 @@
 #!/bin/bash
 # Failures during the conversion leave nothing behind: the output disk
-# filling up during the copy, and SIGINT in the middle of the copy.
+# filling up during the copy, SIGINT in the middle of the copy, and an
+# appliance that does not start in time (killed, tried once more).
 set -euo pipefail
 source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
 require_root
@@ -59,4 +60,18 @@ jq -se 'map(select(.type == "result"))[0].ok == false' "$tmpdir/events.jsonl" >/
     fail "sigint: machine-readable result is not a failure"
 no_leftovers "$out" "sigint"
 echo "ok: sigint: $(grep '^ferry:' "$tmpdir/err" | tail -1)"
+# 3. An appliance that does not start within FERRY_LAUNCH_TIMEOUT (1 s:
+# no launch is that fast) is killed and tried once more, then ferry
+# gives up with one line; no qemu is left running.
+out="$tmpdir/out3"; mkdir "$out"
+rc=0
+err=$(FERRY_LAUNCH_TIMEOUT=1 "$FERRY" convert -i disk "$src" -o local -os "$out" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "launch timeout: expected exit 1, got $rc: $err"
+grep -q 'did not start within 1 s (it hung): trying once more' <<<"$err" ||
+    fail "launch timeout: no retry: $err"
+[ "$(grep '^ferry:' <<<"$err" | tail -1)" = "ferry: start the libguestfs appliance: it did not start within 1 s, twice (FERRY_LAUNCH_TIMEOUT sets the limit)" ] ||
+    fail "launch timeout: unclear message: $err"
+no_leftovers "$out" "launch timeout"
+! pgrep -f "qemu-system.*$TMPDIR" >/dev/null || fail "launch timeout: the appliance is still running"
+echo "ok: launch timeout: $(grep '^ferry:' <<<"$err" | tail -1)"
 echo "PASS: output failures"

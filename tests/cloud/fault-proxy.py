@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""fault-proxy.py PORT UPSTREAM MODE: a reverse proxy on 127.0.0.1:PORT in
-front of a real server (Glance), for fault tests.  It forwards requests as
+"""fault-proxy.py [--tls CERT KEY] PORT UPSTREAM MODE: a reverse proxy on
+127.0.0.1:PORT in front of a real server (Keystone or Glance), for fault
+and TLS tests.  With --tls it speaks HTTPS to its clients with the
+certificate CERT (PEM, the chain) and its key KEY.  It forwards requests as
 they come, streaming bodies (chunked or not), and injects one fault:
 
   pass             nothing: forward everything
@@ -9,19 +11,25 @@ they come, streaming bodies (chunked or not), and injects one fault:
   drop-after=N     forward request bodies, but cut both connections after
                    N bytes of a request body (the server dying mid-upload)
 
-Each fault injected is logged on stdout.  Only the standard library.
+PORT 0 picks a free port.  The first line on stdout is "listening PORT";
+each fault injected is logged after it.  Only the standard library.
 """
 
 import http.client
 import os
 import re
 import socket
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-port, upstream, mode = int(sys.argv[1]), urlsplit(sys.argv[2]), sys.argv[3]
+args = sys.argv[1:]
+tls = None
+if args[:1] == ["--tls"]:
+    tls, args = args[1:3], args[3:]
+port, upstream, mode = int(args[0]), urlsplit(args[1]), args[2]
 match = os.environ.get("FAULT_MATCH", "PUT /v2/images/.*/file").split(" ", 1)
 state = {"fired": False}
 lock = threading.Lock()
@@ -91,10 +99,14 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in self.headers.items():
             if k.lower() not in HOP:
                 conn.putheader(k, v)
-        has_body = ("Content-Length" in self.headers or
-                    "Transfer-Encoding" in self.headers)
-        if has_body:
+        # Bodies go on as they came: chunked stays chunked, a
+        # Content-Length stays (uwsgi's Keystone reads no chunked body).
+        chunked = "Transfer-Encoding" in self.headers
+        has_body = chunked or "Content-Length" in self.headers
+        if chunked:
             conn.putheader("Transfer-Encoding", "chunked")
+        elif has_body:
+            conn.putheader("Content-Length", self.headers["Content-Length"])
         conn.endheaders()
         if has_body:
             sent = 0
@@ -107,9 +119,10 @@ class Handler(BaseHTTPRequestHandler):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
                     return
-                conn.send(b"%x\r\n%s\r\n" % (len(data), data))
+                conn.send(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
                 sent += len(data)
-            conn.send(b"0\r\n\r\n")
+            if chunked:
+                conn.send(b"0\r\n\r\n")
         resp = conn.getresponse()
         data = resp.read()
         self.send_response(resp.status, resp.reason)
@@ -126,4 +139,12 @@ class Handler(BaseHTTPRequestHandler):
 
 
 ThreadingHTTPServer.daemon_threads = True
-ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+if tls:
+    # The handshake runs in accept(); a client that refuses the
+    # certificate makes accept() fail, which socketserver ignores.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tls[0], tls[1])
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+log(f"listening {server.server_address[1]}")
+server.serve_forever()

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cloud/openstack-up.sh STATEDIR [--tls]
+# tests/cloud/openstack-up.sh STATEDIR
 #
 # Start a real Keystone (v3) and Glance (v2) from Debian 12's packages on
 # 127.0.0.1 for the test suite, with every piece of state under STATEDIR:
@@ -8,7 +8,6 @@
 #   STATEDIR/*.db        sqlite databases (WAL mode)
 #   STATEDIR/keys/       fernet and credential keys
 #   STATEDIR/images/     Glance's file store (+ staging/, tasks/, cache/)
-#   STATEDIR/tls/        CA and server certificate (--tls)
 #   STATEDIR/log/        keystone.log, glance.log
 #   STATEDIR/run/        pid files, lock, ports, signature of the running setup
 #   STATEDIR/secrets.json  generated passwords and the application credential
@@ -18,7 +17,8 @@
 # Idempotent: the first run creates the state (cold start); later runs reuse
 # it (warm start); if the servers are already running with the same
 # settings it only re-checks them and rewrites env/clouds.yaml.  Changing
-# --tls or FERRY_TOKEN_EXPIRATION restarts the servers.
+# FERRY_TOKEN_EXPIRATION restarts the servers.  TLS is not done here: the
+# tests put tests/cloud/fault-proxy.py --tls in front of either server.
 #
 # Environment:
 #   FERRY_TOKEN_EXPIRATION  Keystone token lifetime in seconds (default 3600)
@@ -36,13 +36,12 @@ PY=/usr/bin/python3
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 prog=openstack-up.sh
 
-usage() { echo "usage: $0 STATEDIR [--tls]" >&2; exit 2; }
+usage() { echo "usage: $0 STATEDIR" >&2; exit 2; }
 die() { echo "$prog: $*" >&2; exit 1; }
 
-statedir="" tls=0
+statedir=""
 for a in "$@"; do
     case $a in
-        --tls) tls=1 ;;
         -*) usage ;;
         *) [ -z "$statedir" ] || usage; statedir=$a ;;
     esac
@@ -65,7 +64,7 @@ fi
 mkdir -p "$statedir"
 statedir=$(cd "$statedir" && pwd -P)
 case $statedir in *[[:space:]\'\"\\]*) die "STATEDIR must not contain spaces or quotes: $statedir" ;; esac
-etc=$statedir/etc run=$statedir/run log=$statedir/log tlsdir=$statedir/tls
+etc=$statedir/etc run=$statedir/run log=$statedir/log
 mkdir -p "$etc" "$run" "$log" "$statedir/keys" "$statedir/images" \
          "$statedir/staging" "$statedir/tasks" "$statedir/cache" "$statedir/lock"
 chmod 700 "$statedir"
@@ -77,7 +76,6 @@ flock -w 300 9 || die "timed out waiting for $run/lock"
 timeout=${FERRY_CLOUD_TIMEOUT:-90}
 expiration=${FERRY_TOKEN_EXPIRATION:-3600}
 case $expiration in ''|*[!0-9]*) die "FERRY_TOKEN_EXPIRATION must be a number of seconds" ;; esac
-if [ $tls = 1 ]; then scheme=https; else scheme=http; fi
 
 # ---------------------------------------------------------------- helpers
 
@@ -113,14 +111,13 @@ tail_logs() {
     done
 }
 
-curl_ca=()
 # wait_http NAME URL LOG: poll URL until it answers (any HTTP status < 500).
 wait_http() {
     local name=$1 url=$2 logf=$3 pid code deadline=$((SECONDS + timeout))
     pid=$(pidof_ "$name")
     while :; do
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
-                    ${curl_ca[@]+"${curl_ca[@]}"} "$url" 2>/dev/null || true)
+                    "$url" 2>/dev/null || true)
         case $code in [1234]??) return 0 ;; esac
         if ! ours "$pid"; then
             echo "$prog: $name (pid $pid) exited before answering on $url" >&2
@@ -143,21 +140,16 @@ KEYSTONE_PORT="" GLANCE_PORT=""
 KEYSTONE_PORT=${FERRY_KEYSTONE_PORT:-$KEYSTONE_PORT}
 GLANCE_PORT=${FERRY_GLANCE_PORT:-$GLANCE_PORT}
 
-signature="tls=$tls keystone=$KEYSTONE_PORT glance=$GLANCE_PORT expiration=$expiration"
-ks_url=$scheme://127.0.0.1:$KEYSTONE_PORT
-gl_url=$scheme://127.0.0.1:$GLANCE_PORT
-cafile=""
-if [ $tls = 1 ]; then
-    cafile=$tlsdir/ca.pem
-    curl_ca=(--cacert "$cafile")
-fi
+signature="keystone=$KEYSTONE_PORT glance=$GLANCE_PORT expiration=$expiration"
+ks_url=http://127.0.0.1:$KEYSTONE_PORT
+gl_url=http://127.0.0.1:$GLANCE_PORT
 
 if ours "$(pidof_ keystone)" && ours "$(pidof_ glance)" &&
    [ "$(cat "$run/signature" 2>/dev/null)" = "$signature" ]; then
     # Already running as asked: re-check and rewrite env/clouds.yaml.
     wait_http keystone "$ks_url/v3" "$log/keystone.log"
     wait_http glance "$gl_url/" "$log/glance.log"
-    "$PY" "$here/os-provision.py" provision "$statedir" "$ks_url" "$gl_url" $cafile
+    "$PY" "$here/os-provision.py" provision "$statedir" "$ks_url" "$gl_url"
     echo "$prog: already running: keystone $ks_url (pid $(pidof_ keystone)), glance $gl_url (pid $(pidof_ glance))"
     exit 0
 fi
@@ -192,40 +184,14 @@ for v in KEYSTONE_PORT GLANCE_PORT; do
     printf -v "$v" '%s' "$p"
 done
 printf 'KEYSTONE_PORT=%s\nGLANCE_PORT=%s\n' "$KEYSTONE_PORT" "$GLANCE_PORT" > "$run/ports"
-signature="tls=$tls keystone=$KEYSTONE_PORT glance=$GLANCE_PORT expiration=$expiration"
-ks_url=$scheme://127.0.0.1:$KEYSTONE_PORT
-gl_url=$scheme://127.0.0.1:$GLANCE_PORT
+signature="keystone=$KEYSTONE_PORT glance=$GLANCE_PORT expiration=$expiration"
+ks_url=http://127.0.0.1:$KEYSTONE_PORT
+gl_url=http://127.0.0.1:$GLANCE_PORT
 
 "$PY" "$here/os-provision.py" secrets "$statedir"
 secret() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$statedir/secrets.json" "$1"; }
 admin_pw=$(secret admin_password)
 glance_pw=$(secret glance_password)
-
-# ----------------------------------------------------------------- TLS
-# A private CA and a server certificate for 127.0.0.1 (and localhost),
-# made once and kept (the CA path goes into env as OS_CACERT).
-if [ $tls = 1 ] && [ ! -s "$tlsdir/server.pem" ]; then
-    mkdir -p "$tlsdir"
-    (
-        cd "$tlsdir"
-        umask 077
-        openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
-            -keyout ca.key -out ca.pem -subj "/CN=ferry test CA" \
-            -addext "basicConstraints=critical,CA:TRUE" \
-            -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-        openssl req -newkey rsa:2048 -nodes -sha256 -keyout server.key \
-            -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
-        printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-            "basicConstraints=CA:FALSE" \
-            "keyUsage=critical,digitalSignature,keyEncipherment" \
-            "extendedKeyUsage=serverAuth" > server.ext
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
-            -set_serial "0x$(openssl rand -hex 8)" -days 3650 -sha256 \
-            -extfile server.ext -out server.pem.tmp 2>/dev/null
-        chmod 644 ca.pem server.pem.tmp
-        mv server.pem.tmp server.pem
-    ) || die "could not make the TLS certificates in $tlsdir"
-fi
 
 # --------------------------------------------------------------- Glance
 
@@ -261,7 +227,6 @@ user_domain_name = Default
 project_name = service
 username = glance
 password = $glance_pw
-${cafile:+cafile = $cafile}
 [oslo_concurrency]
 lock_path = $statedir/lock
 EOF
@@ -328,13 +293,8 @@ fi
 # uwsgi, one process, one thread (Keystone's leaked sqlite connections are
 # garbage-collected in other threads => sqlite3.ProgrammingError with
 # threads).  Plain: --http11-socket (keep-alive; with --http-socket
-# python-requests sees "Connection reset" on POST).  TLS: uwsgi's native
-# --https-socket.
-if [ $tls = 1 ]; then
-    ks_sock=(--https-socket "127.0.0.1:$KEYSTONE_PORT,$tlsdir/server.pem,$tlsdir/server.key")
-else
-    ks_sock=(--http11-socket "127.0.0.1:$KEYSTONE_PORT")
-fi
+# python-requests sees "Connection reset" on POST).
+ks_sock=(--http11-socket "127.0.0.1:$KEYSTONE_PORT")
 echo "=== $(date '+%F %T') start ($signature)" >> "$log/keystone.log"
 nohup uwsgi --plugin python3 "${ks_sock[@]}" \
     --wsgi-file /usr/bin/keystone-wsgi-public \
@@ -362,18 +322,18 @@ echo $! > "$run/glance.pid"
 # ---------------------------------------------------------- readiness
 
 wait_http keystone "$ks_url/v3" "$log/keystone.log"
-"$PY" "$here/os-provision.py" provision "$statedir" "$ks_url" "$gl_url" $cafile ||
+"$PY" "$here/os-provision.py" provision "$statedir" "$ks_url" "$gl_url" ||
     { tail_logs "$log/keystone.log"; exit 1; }
 wait_http glance "$gl_url/" "$log/glance.log"
 
 # End to end: a token of user ferry lists images through Glance (which
 # validates it with Keystone through keystonemiddleware).
 . "$statedir/env"
-tok=$(curl -sS ${curl_ca[@]+"${curl_ca[@]}"} -D - -o /dev/null -H 'Content-Type: application/json' \
+tok=$(curl -sS -D - -o /dev/null -H 'Content-Type: application/json' \
       -d "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"$OS_USERNAME\",\"domain\":{\"name\":\"Default\"},\"password\":\"$OS_PASSWORD\"}}},\"scope\":{\"project\":{\"name\":\"$OS_PROJECT_NAME\",\"domain\":{\"name\":\"Default\"}}}}}" \
       "$ks_url/v3/auth/tokens" | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}' | tr -d '\r')
 [ -n "$tok" ] || { echo "$prog: cannot get a token for user ferry" >&2; tail_logs "$log/keystone.log"; exit 1; }
-code=$(curl -s ${curl_ca[@]+"${curl_ca[@]}"} -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $tok" "$gl_url/v2/images")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $tok" "$gl_url/v2/images")
 [ "$code" = 200 ] || { echo "$prog: GET $gl_url/v2/images with a token answered HTTP $code" >&2; tail_logs "$log/glance.log" "$log/keystone.log"; exit 1; }
 
 echo "$signature" > "$run/signature"

@@ -9,7 +9,7 @@
 #       and ferry (member in ferry and ferry-other), an application credential
 #       of ferry on project ferry, the image service and its public/internal/
 #       admin endpoints in RegionOne; point the identity and image endpoints
-#       at KEYSTONE_URL/GLANCE_URL (they move when ports or --tls change).
+#       at KEYSTONE_URL/GLANCE_URL (they move when the ports change).
 #       Then write STATEDIR/env and STATEDIR/clouds.yaml.
 #
 # Only the standard library is used (urllib), one HTTP call per step: the
