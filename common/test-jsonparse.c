@@ -10,14 +10,7 @@
 #include <string.h>
 
 #include "jsonparse.h"
-
-static int passed, failed;
-
-#define CHECK(cond, what) do {                                  \
-    if (cond) passed++;                                         \
-    else { failed++; fprintf (stderr, "FAIL: %s (%s)\n", what,   \
-                              last_error () ? last_error () : "-"); } \
-  } while (0)
+#include "unittest.h"
 
 static struct jv *
 J (const char *s)
@@ -29,12 +22,6 @@ static struct jv *
 Y (const char *s)
 {
   return yaml_lite_parse (s, strlen (s), "t.yaml");
-}
-
-static bool
-streq (const char *a, const char *b)
-{
-  return a && b && strcmp (a, b) == 0;
 }
 
 /* Parsing fails with a message containing msg. */

@@ -10,13 +10,7 @@
 #include <unistd.h>
 
 #include "guestfix.h"
-
-static int passed, failed;
-
-#define CHECK(cond, what) do {                                  \
-    if (cond) passed++;                                         \
-    else { failed++; fprintf (stderr, "FAIL: %s\n", what); }    \
-  } while (0)
+#include "unittest.h"
 
 static void
 add_entry (struct sbuf *b, const char *name, const char *data, unsigned mode)

@@ -10,8 +10,7 @@
 #include <string.h>
 
 #include "rewrite.h"
-
-static int passed, failed;
+#include "unittest.h"
 
 /* Print expected vs got line by line, marking the lines that differ. */
 static void

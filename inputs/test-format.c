@@ -9,15 +9,9 @@
 #include <unistd.h>
 
 #include "inputs.h"
+#include "unittest.h"
 
-static int passed, failed;
 static char dir[] = "/tmp/ferry-test-format.XXXXXX";
-
-#define CHECK(cond, what) do {                                  \
-    if (cond) passed++;                                         \
-    else { failed++; fprintf (stderr, "FAIL: %s (%s)\n", what,   \
-                              last_error () ? last_error () : "-"); } \
-  } while (0)
 
 static char *
 mkfile (const char *name, const void *data, size_t len, off_t size)

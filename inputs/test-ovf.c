@@ -7,20 +7,7 @@
 #include <unistd.h>
 
 #include "inputs.h"
-
-static int passed, failed;
-
-#define CHECK(cond, what) do {                                  \
-    if (cond) passed++;                                         \
-    else { failed++; fprintf (stderr, "FAIL: %s (%s)\n", what,   \
-                              last_error () ? last_error () : "-"); } \
-  } while (0)
-
-static bool
-streq (const char *a, const char *b)
-{
-  return a && b && strcmp (a, b) == 0;
-}
+#include "unittest.h"
 
 static int
 parse (const char *xml, const char *vm, struct vmdesc *d)

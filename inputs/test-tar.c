@@ -12,15 +12,9 @@
 #include <unistd.h>
 
 #include "inputs.h"
+#include "unittest.h"
 
-static int passed, failed;
 static char dir[] = "/tmp/ferry-test-tar.XXXXXX";
-
-#define CHECK(cond, what) do {                                  \
-    if (cond) passed++;                                         \
-    else { failed++; fprintf (stderr, "FAIL: %s (%s)\n", what,   \
-                              last_error () ? last_error () : "-"); } \
-  } while (0)
 
 /* The last error contains s. */
 static bool

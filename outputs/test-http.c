@@ -25,13 +25,7 @@
 #include <unistd.h>
 
 #include "http.h"
-
-static int passed, failed;
-
-#define CHECK(cond, what) do {                                  \
-    if (cond) passed++;                                         \
-    else { failed++; fprintf (stderr, "FAIL: %s\n", what); }    \
-  } while (0)
+#include "unittest.h"
 
 /* ---------------------------------------------------------------- */
 /* The server. */

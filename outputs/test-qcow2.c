@@ -13,13 +13,7 @@
 #include <unistd.h>
 
 #include "outputs.h"
-
-static int passed, failed;
-
-#define CHECK(cond, what) do {                                  \
-    if (cond) passed++;                                         \
-    else { failed++; fprintf (stderr, "FAIL: %s\n", what); }    \
-  } while (0)
+#include "unittest.h"
 
 static void
 fill (char *buf, size_t len, uint64_t off)

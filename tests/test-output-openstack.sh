@@ -161,23 +161,46 @@ start_proxy "$tmpdir/proxy2.log" "$GLANCE_URL" drop-after=4000000
 "$cloud/openstack-endpoint.sh" "$state" RegionDrop "http://127.0.0.1:$port"
 ostack_error "glance dies mid-upload" 'PUT .*/file: the connection was lost' OS_REGION_NAME=RegionDrop -- -of raw
 
-# SIGINT once the upload has started: the image is deleted.
+# SIGINT at two moments: as the copy stage starts (the image is being
+# created: the POST runs to its end, then the image is deleted), and
+# once Glance is receiving the data (status "saving": the PUT is cut
+# and the image deleted).
 mkfifo "$tmpdir/ev.fifo"
-"$FERRY" convert --machine-readable -i disk "$tmpdir/g.img" -o openstack -of raw \
-    -oo image-name=web01-int > "$tmpdir/ev.fifo" 2> "$tmpdir/int.err" &
-pid=$!
-sent=
-while IFS= read -r line; do
-    if [ -z "$sent" ] && [[ $line == *'"type":"stage","stage":"copy"'* ]]; then
-        sleep 0.3; kill -INT "$pid"; sent=1
-    fi
-done < "$tmpdir/ev.fifo"
-rc=0; wait "$pid" || rc=$?
-[ -n "$sent" ] || fail "sigint: the copy never started: $(cat "$tmpdir/int.err")"
-[ "$rc" = 1 ] || fail "sigint: expected exit 1, got $rc: $(cat "$tmpdir/int.err")"
-grep -q 'interrupted' "$tmpdir/int.err" || fail "sigint: no 'interrupted': $(cat "$tmpdir/int.err")"
-[ "$(images | sort)" = "$before" ] || fail "sigint: an image was left behind: $(images)"
-echo "ok: SIGINT during the upload: $(grep "^ferry:" "$tmpdir/int.err" | grep -v "^ferry: warning:" | head -1), image deleted"
+sigint_at() {   # WHEN: create | saving
+    local when="$1" pid sent= rc=0 line tok
+    tok=$(token)
+    "$FERRY" convert --machine-readable -i disk "$tmpdir/g.img" -o openstack -of raw \
+        -oo image-name="web01-int-$when" > "$tmpdir/ev.fifo" 2> "$tmpdir/int.err" &
+    pid=$!
+    while IFS= read -r line; do
+        [ -z "$sent" ] && [[ $line == *'"type":"stage","stage":"copy"'* ]] || continue
+        sent=1
+        if [ "$when" = create ]; then
+            kill -INT "$pid"
+        else
+            (
+                for (( i = 0; i < 600; i++ )); do
+                    st=$(curl -sf -H "X-Auth-Token: $tok" "$GLANCE_URL/v2/images?name=web01-int-$when" |
+                         jq -r '.images[0].status // empty')
+                    [ "$st" = saving ] && break
+                    sleep 0.05
+                done
+                echo "$st" > "$tmpdir/int.status"
+                kill -INT "$pid"
+            ) &
+        fi
+    done < "$tmpdir/ev.fifo"
+    wait "$pid" || rc=$?
+    [ -n "$sent" ] || fail "sigint ($when): the copy never started: $(cat "$tmpdir/int.err")"
+    [ "$when" = create ] || [ "$(cat "$tmpdir/int.status")" = saving ] ||
+        fail "sigint ($when): the upload was never seen in progress"
+    [ "$rc" = 1 ] || fail "sigint ($when): expected exit 1, got $rc: $(cat "$tmpdir/int.err")"
+    grep -q 'interrupted' "$tmpdir/int.err" || fail "sigint ($when): no 'interrupted': $(cat "$tmpdir/int.err")"
+    [ "$(images | sort)" = "$before" ] || fail "sigint ($when): an image was left behind: $(images)"
+    echo "ok: SIGINT ($when): $(grep "^ferry:" "$tmpdir/int.err" | grep -v "^ferry: warning:" | head -1), image deleted"
+}
+sigint_at create
+sigint_at saving
 
 # 4. TLS: Keystone and Glance behind HTTPS fronts whose certificate
 #    comes from a private CA.  Refused without the CA, accepted with
