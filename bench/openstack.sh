@@ -95,10 +95,7 @@ timed() {
         { tail -20 "$log" >&2; die "failed: $*"; }
     wall=$(awk -v a="$wall" '{ printf "%.1f", a + $1 }' "$work/time")
 }
-upload() {   # NAME FILE
-    openstack image create --disk-format qcow2 --container-format bare \
-        --file "$2" "$1" -f value -c id
-}
+create=(openstack image create --disk-format qcow2 --container-format bare -f value -c id)
 
 name=$(basename "$img" .vmdk)
 say "ferry -o openstack"
@@ -108,14 +105,14 @@ w_ferry=$wall s_ferry=$(stored bench-ferry)
 say "virt-v2v -o local, then openstack image create"
 mkdir "$work/v2v"
 wall=0; timed "$work/v2v.log" env ${peer_env[@]+"${peer_env[@]}"} virt-v2v -i disk "$img" -o local -os "$work/v2v" -of qcow2
-timed "$work/v2v-up.log" upload bench-v2v "$work/v2v/$name-sda"
+timed "$work/v2v-up.log" "${create[@]}" --file "$work/v2v/$name-sda" bench-v2v
 w_v2v=$wall s_v2v=$(stored bench-v2v)
 rm -rf "$work/v2v"
 
 say "ferry -o local, then openstack image create"
 mkdir "$work/local"
 wall=0; timed "$work/local.log" "$ferry" convert -i disk "$img" -o local -os "$work/local" -of qcow2
-timed "$work/local-up.log" upload bench-local "$work/local/$name-sda"
+timed "$work/local-up.log" "${create[@]}" --file "$work/local/$name-sda" bench-local
 w_local=$wall s_local=$(stored bench-local)
 
 data=$(sed -n 's/.*copy sda: [0-9]* requests, \([0-9]*\) data bytes.*/\1/p' "$work/ferry-os.log")

@@ -308,6 +308,10 @@ send_bytes (struct upload *u, const void *buf, size_t len)
     if (w == -1) {
       if (errno == EINTR && !interrupted ())
         continue;
+      if (errno == EINTR) {
+        error ("upload \"%s\": interrupted", u->name);
+        return -1;
+      }
       /* EPIPE: the upload ended early; the thread knows why. */
       if (errno == EPIPE) {
         CLEANUP_FREE char *why = NULL;

@@ -163,37 +163,41 @@ ostack_error "glance dies mid-upload" 'PUT .*/file: the connection was lost' OS_
 
 # SIGINT at two moments: as the copy stage starts (the image is being
 # created: the POST runs to its end, then the image is deleted), and
-# once Glance is receiving the data (status "saving": the PUT is cut
-# and the image deleted).
+# while Glance is receiving the data (a proxy holds the PUT after 4 MB;
+# Glance shows "saving": the PUT is cut and the image deleted).
+start_proxy "$tmpdir/proxy3.log" "$GLANCE_URL" stall-after=4000000
+"$cloud/openstack-endpoint.sh" "$state" RegionStall "http://127.0.0.1:$port"
 mkfifo "$tmpdir/ev.fifo"
 sigint_at() {   # WHEN: create | saving
-    local when="$1" pid sent= rc=0 line tok
-    tok=$(token)
-    "$FERRY" convert --machine-readable -i disk "$tmpdir/g.img" -o openstack -of raw \
-        -oo image-name="web01-int-$when" > "$tmpdir/ev.fifo" 2> "$tmpdir/int.err" &
+    local when="$1" pid sent= rc=0 line region=RegionOne watcher=
+    [ "$when" = create ] || region=RegionStall
+    OS_REGION_NAME=$region "$FERRY" convert --machine-readable -i disk "$tmpdir/g.img" \
+        -o openstack -of raw -oo image-name="web01-int-$when" > "$tmpdir/ev.fifo" 2> "$tmpdir/int.err" &
     pid=$!
     while IFS= read -r line; do
         [ -z "$sent" ] && [[ $line == *'"type":"stage","stage":"copy"'* ]] || continue
         sent=1
         if [ "$when" = create ]; then
-            kill -INT "$pid"
+            sleep 0.3; kill -INT "$pid"
         else
             (
                 for (( i = 0; i < 600; i++ )); do
-                    st=$(curl -sf -H "X-Auth-Token: $tok" "$GLANCE_URL/v2/images?name=web01-int-$when" |
-                         jq -r '.images[0].status // empty')
-                    [ "$st" = saving ] && break
+                    grep -q 'fault: stalling' "$tmpdir/proxy3.log" && break
                     sleep 0.05
                 done
-                echo "$st" > "$tmpdir/int.status"
+                # (tokens live 20 s here: a fresh one)
+                curl -sf -H "X-Auth-Token: $(token)" "$GLANCE_URL/v2/images?name=web01-int-$when" |
+                    jq -r '.images[0].status // empty' > "$tmpdir/int.status"
                 kill -INT "$pid"
             ) &
+            watcher=$!
         fi
     done < "$tmpdir/ev.fifo"
     wait "$pid" || rc=$?
+    [ -z "$watcher" ] || wait "$watcher" || true
     [ -n "$sent" ] || fail "sigint ($when): the copy never started: $(cat "$tmpdir/int.err")"
     [ "$when" = create ] || [ "$(cat "$tmpdir/int.status")" = saving ] ||
-        fail "sigint ($when): the upload was never seen in progress"
+        fail "sigint ($when): the image was not \"saving\" when interrupted: $(cat "$tmpdir/int.status")"
     [ "$rc" = 1 ] || fail "sigint ($when): expected exit 1, got $rc: $(cat "$tmpdir/int.err")"
     grep -q 'interrupted' "$tmpdir/int.err" || fail "sigint ($when): no 'interrupted': $(cat "$tmpdir/int.err")"
     [ "$(images | sort)" = "$before" ] || fail "sigint ($when): an image was left behind: $(images)"

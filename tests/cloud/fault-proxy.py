@@ -10,6 +10,8 @@ they come, streaming bodies (chunked or not), and injects one fault:
                    ("METHOD REGEX", the regex searched in the path), then pass
   drop-after=N     forward request bodies, but cut both connections after
                    N bytes of a request body (the server dying mid-upload)
+  stall-after=N    after N bytes of a request body, hold it for up to
+                   60 s before going on (an upload caught in progress)
 
 PORT 0 picks a free port.  The first line on stdout is "listening PORT";
 each fault injected is logged after it.  Only the standard library.
@@ -22,6 +24,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -48,13 +51,19 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def body_chunks(self):
-        """The request body as it arrives, de-chunked."""
+        """The request body as it arrives, de-chunked.  self.complete
+        tells afterwards whether it came to its proper end."""
+        self.complete = False
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                line = self.rfile.readline()
+                if not line:
+                    return
+                size = int(line.split(b";")[0].strip(), 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
+                    self.complete = True
                     return
                 left = size
                 while left:
@@ -72,6 +81,7 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 left -= len(data)
                 yield data
+            self.complete = True
 
     def handle_any(self):
         if mode == "503-once":
@@ -111,7 +121,12 @@ class Handler(BaseHTTPRequestHandler):
         if has_body:
             sent = 0
             limit = int(mode.split("=", 1)[1]) if mode.startswith("drop-after=") else None
+            stall = int(mode.split("=", 1)[1]) if mode.startswith("stall-after=") else None
             for data in self.body_chunks():
+                if stall is not None and sent + len(data) > stall:
+                    log(f"fault: stalling {self.command} {self.path} after {sent} bytes")
+                    stall = None
+                    time.sleep(60)
                 if limit is not None and sent + len(data) > limit:
                     log(f"fault: dropping {self.command} {self.path} after {sent} bytes")
                     conn.sock.shutdown(socket.SHUT_RDWR)
@@ -121,6 +136,13 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 conn.send(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
                 sent += len(data)
+            if not self.complete:
+                # The client went away mid-body: so does the proxy.
+                log(f"client gone during {self.command} {self.path} after {sent} bytes")
+                conn.sock.shutdown(socket.SHUT_RDWR)
+                conn.close()
+                self.close_connection = True
+                return
             if chunked:
                 conn.send(b"0\r\n\r\n")
         resp = conn.getresponse()
