@@ -76,13 +76,7 @@ say "starting Keystone and Glance"
     { cat "$work/up.log" >&2; die "could not start Keystone and Glance"; }
 # shellcheck disable=SC1091
 source "$state/env"
-token() {
-    curl -sf -o /dev/null -D - -H 'Content-Type: application/json' \
-        -d "$(jq -n --arg u "$OS_USERNAME" --arg p "$OS_PASSWORD" --arg j "$OS_PROJECT_NAME" \
-            '{auth:{identity:{methods:["password"],password:{user:{name:$u,domain:{name:"Default"},password:$p}}},
-              scope:{project:{name:$j,domain:{name:"Default"}}}}}')" \
-        "$OS_AUTH_URL/auth/tokens" | tr -d '\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p'
-}
+token() { "$top/tests/cloud/os-token.sh" "$state"; }
 # stored NAME: the size Glance stored for image NAME, if it is active.
 stored() {
     curl -sf -H "X-Auth-Token: $(token)" "$GLANCE_URL/v2/images?name=$1" |

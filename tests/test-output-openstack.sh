@@ -30,11 +30,7 @@ FERRY_TOKEN_EXPIRATION=20 "$cloud/openstack-up.sh" "$state" > "$tmpdir/up.log" 2
 source "$state/env"
 secrets=("$OS_PASSWORD" "$FERRY_APPCRED_SECRET")
 
-token() {
-    curl -sf -o /dev/null -D - -H 'Content-Type: application/json' \
-        -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"'"$OS_USERNAME"'","domain":{"name":"Default"},"password":"'"$OS_PASSWORD"'"}}},"scope":{"project":{"name":"'"$OS_PROJECT_NAME"'","domain":{"name":"Default"}}}}}' \
-        "$OS_AUTH_URL/auth/tokens" | tr -d '\r' | sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p'
-}
+token() { "$cloud/os-token.sh" "$state"; }
 glance() {   # METHOD PATH [curl args]
     local m="$1" p="$2"; shift 2
     curl -sf -X "$m" -H "X-Auth-Token: $(token)" "$@" "$GLANCE_URL$p"

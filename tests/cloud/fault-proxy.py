@@ -65,23 +65,22 @@ class Handler(BaseHTTPRequestHandler):
                         pass
                     self.complete = True
                     return
-                left = size
-                while left:
-                    data = self.rfile.read(min(left, 65536))
-                    if not data:
-                        return
-                    left -= len(data)
-                    yield data
+                if not (yield from self.span(size)):
+                    return
                 self.rfile.readline()
         else:
             left = int(self.headers.get("Content-Length") or 0)
-            while left:
-                data = self.rfile.read(min(left, 65536))
-                if not data:
-                    return
-                left -= len(data)
-                yield data
-            self.complete = True
+            self.complete = yield from self.span(left)
+
+    def span(self, left):
+        """Yield the next `left` bytes of the body; True if all came."""
+        while left:
+            data = self.rfile.read(min(left, 65536))
+            if not data:
+                return False
+            left -= len(data)
+            yield data
+        return True
 
     def handle_any(self):
         if mode == "503-once":

@@ -13,15 +13,7 @@ source "$state/env"
 curl_opts=(-sf)
 [ -z "${OS_CACERT:-}" ] || curl_opts+=(--cacert "$OS_CACERT")
 
-auth=$(/usr/bin/python3 -c 'import json, sys; print(json.dumps({"auth": {
-  "identity": {"methods": ["password"], "password": {"user": {"name": "admin",
-    "domain": {"name": "Default"}, "password": sys.argv[1]}}},
-  "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}))' \
-  "$FERRY_ADMIN_PASSWORD")
-token=$(curl "${curl_opts[@]}" -o /dev/null -D - -H 'Content-Type: application/json' \
-    -d "$auth" "$OS_AUTH_URL/auth/tokens" | tr -d '\r' |
-    sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: //p')
-[ -n "$token" ] || { echo "$0: cannot get an admin token" >&2; exit 1; }
+token=$("$(dirname "$0")/os-token.sh" "$state" admin)
 api() { curl "${curl_opts[@]}" -H "X-Auth-Token: $token" -H 'Content-Type: application/json' "$@"; }
 
 service=$(api "$OS_AUTH_URL/services?type=image" |

@@ -189,6 +189,8 @@ ks_url=http://127.0.0.1:$KEYSTONE_PORT
 gl_url=http://127.0.0.1:$GLANCE_PORT
 
 "$PY" "$here/os-provision.py" secrets "$statedir"
+# wal DB: put a sqlite database in WAL mode.
+wal() { "$PY" -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$1"; }
 secret() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$statedir/secrets.json" "$1"; }
 admin_pw=$(secret admin_password)
 glance_pw=$(secret glance_password)
@@ -237,7 +239,7 @@ if [ ! -e "$statedir/.glance-ready" ]; then
     (
         rm -f "$statedir/glance.db"* &&
         gmanage db_sync &&
-        "$PY" -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$statedir/glance.db" &&
+        wal "$statedir/glance.db" &&
         touch "$statedir/.glance-ready"
     ) > "$log/glance-setup.log" 2>&1 &
     gsetup_pid=$!
@@ -276,7 +278,7 @@ if [ ! -e "$statedir/.keystone-ready" ]; then
         kmanage db_sync &&
         # WAL: Keystone keeps reader sessions open; with sqlite's rollback
         # journal a later write fails with "database is locked" (HTTP 500).
-        "$PY" -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$statedir/keystone.db" &&
+        wal "$statedir/keystone.db" &&
         kmanage fernet_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)" &&
         kmanage credential_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)" &&
         kmanage bootstrap --bootstrap-password "$admin_pw" \
