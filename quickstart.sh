@@ -15,10 +15,12 @@ packages=(
     libcurl4-openssl-dev zlib1g-dev
     # run: qemu, NBD, the libguestfs appliance (it needs a host kernel)
     qemu-utils qemu-system-x86 nbdkit libnbd-bin libguestfs-tools
-    guestfs-tools linux-image-amd64 zstd xz-utils lz4 gzip
+    guestfs-tools libguestfs-xfs linux-image-amd64 zstd xz-utils lz4 gzip
     # tests, sample guest and benchmark peers
     debootstrap fdisk dosfstools e2fsprogs util-linux cpio
     initramfs-tools-core jq libvirt-clients virt-v2v time
+    # phony guests of every family: their tools are busybox scripts
+    busybox-static btrfs-progs lvm2 xfsprogs
     # -o openstack tests: real Keystone and Glance on 127.0.0.1
     keystone glance-api uwsgi uwsgi-plugin-python3 python3-openstackclient curl openssl
 )

@@ -56,6 +56,8 @@ struct convert_opts {
   struct output_args oargs;     /* -os -of -oa -on */
   const char *target;           /* --target */
   const char *root;             /* --root */
+  char **macs;                  /* --mac values (owned list) */
+  const char *inject_dir;       /* --inject-package */
   bool dry_run;
   bool source_only;             /* inspect: the source's metadata only */
   unsigned workers;

@@ -38,7 +38,13 @@ usage (FILE *fp)
 "\n"
 "Conversion:\n"
 "  --target TARGET     what the guest must boot on (default: the output's)\n"
+"                      (kvm, openstack, aws, azure)\n"
 "  --root ROOT         ask, single (default), first, or /dev/sdXN\n"
+"  --mac MAC:ip:ADDR,GW,PREFIX[,DNS...]\n"
+"                      the NIC with this MAC keeps a static address\n"
+"  --mac MAC:network:NAME, --mac MAC:bridge:NAME\n"
+"                      connect the NIC with this MAC to NAME\n"
+"  --inject-package DIR  install the .deb/.rpm/.apk files in DIR in the guest\n"
 "  --dry-run           inspect and plan, write nothing\n"
 "  --source-only       inspect: the source's metadata, not the guest's\n"
 "  --workers N         parallel copy requests (default 4)\n"
@@ -60,7 +66,7 @@ usage (FILE *fp)
 enum {
   OPT_IF = 256, OPT_IO, OPT_IC, OPT_OO, OPT_OS, OPT_OF, OPT_OA, OPT_ON,
   OPT_TARGET, OPT_ROOT, OPT_DRY_RUN, OPT_MACHINE, OPT_WORKERS,
-  OPT_SOURCE_ONLY, OPT_OS_CLOUD,
+  OPT_SOURCE_ONLY, OPT_OS_CLOUD, OPT_MAC, OPT_INJECT,
 };
 
 static const struct option long_options[] = {
@@ -78,6 +84,8 @@ static const struct option long_options[] = {
   { "on", required_argument, NULL, OPT_ON },
   { "target", required_argument, NULL, OPT_TARGET },
   { "root", required_argument, NULL, OPT_ROOT },
+  { "mac", required_argument, NULL, OPT_MAC },
+  { "inject-package", required_argument, NULL, OPT_INJECT },
   { "dry-run", no_argument, NULL, OPT_DRY_RUN },
   { "source-only", no_argument, NULL, OPT_SOURCE_ONLY },
   { "os-cloud", required_argument, NULL, OPT_OS_CLOUD },
@@ -174,6 +182,13 @@ main (int argc, char *argv[])
     case OPT_ON: o.oargs.name = optarg; break;
     case OPT_TARGET: o.target = optarg; break;
     case OPT_ROOT: o.root = optarg; break;
+    case OPT_INJECT: o.inject_dir = optarg; break;
+    case OPT_MAC:
+      if (string_list_push (&o.macs, optarg) == -1) {
+        perror ("ferry");
+        return 1;
+      }
+      break;
     case OPT_DRY_RUN: o.dry_run = true; break;
     case OPT_SOURCE_ONLY: o.source_only = true; break;
     case OPT_OS_CLOUD: {
@@ -250,5 +265,6 @@ main (int argc, char *argv[])
   kvlist_free (&o.io);
   kvlist_free (&o.oo);
   free (o.netmaps);
+  free_string_list (o.macs);
   return r == 0 ? 0 : 1;
 }

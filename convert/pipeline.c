@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "convert.h"
@@ -26,6 +27,8 @@ struct run {
   struct report rep;
   const struct target *target;
   struct nbd_server ovl;        /* the overlay being copied */
+  struct mac_ip *mac_ips;       /* --mac MAC:ip:... */
+  size_t nr_mac_ips;
 };
 
 static void
@@ -41,6 +44,11 @@ run_cleanup (struct run *r, bool failed)
     r->in->ops->close (r->in);
   guest_free (&r->gu);
   report_free (&r->rep);
+  for (size_t i = 0; i < r->nr_mac_ips; i++) {
+    free (r->mac_ips[i].mac);
+    static_ip_free (&r->mac_ips[i].ip);
+  }
+  free (r->mac_ips);
   source_free (&r->src);
   tmpdir_cleanup ();
 }
@@ -171,12 +179,72 @@ default_nics (struct source *src)
   return 0;
 }
 
+/* --mac: MAC:ip:... kept for guestfix; MAC:network:NAME and
+ * MAC:bridge:NAME applied to the source NIC with that MAC.  Parsed
+ * (parse_only) before anything starts, applied once the source's NICs
+ * are known.
+ */
+static int
+apply_macs (struct convert_opts *o, struct run *r, bool parse_only)
+{
+  for (size_t i = 0; o->macs && o->macs[i]; i++) {
+    CLEANUP_FREE char *mac = NULL, *name = NULL;
+    const char *kind = NULL, *why = NULL;
+    struct static_ip ip = { 0 };
+    int rc = parse_mac_option (o->macs[i], &mac, &kind, &name, &ip, &why);
+    bool found = false;
+
+    if (rc == -1) {
+      error ("--mac \"%s\": %s", o->macs[i], why ? why : "invalid");
+      return -1;
+    }
+    if (parse_only) {
+      static_ip_free (&ip);
+      continue;
+    }
+    if (rc == 0) {
+      struct mac_ip *m = realloc (r->mac_ips, (r->nr_mac_ips + 1) * sizeof *m);
+      if (m == NULL) {
+        static_ip_free (&ip);
+        error ("--mac: %m");
+        return -1;
+      }
+      r->mac_ips = m;
+      m[r->nr_mac_ips].mac = mac;
+      m[r->nr_mac_ips].ip = ip;
+      mac = NULL;
+      r->nr_mac_ips++;
+      continue;
+    }
+    for (size_t n = 0; n < r->src.nr_nics; n++) {
+      struct source_nic *nic = &r->src.nics[n];
+      if (nic->mac == NULL || strcasecmp (nic->mac, mac) != 0)
+        continue;
+      free (nic->map);
+      if ((nic->map = strdup (name)) == NULL) {
+        error ("--mac: %m");
+        return -1;
+      }
+      nic->bridge = strcmp (kind, "bridge") == 0;
+      found = true;
+    }
+    if (!found) {
+      error ("--mac \"%s\": the source VM has no NIC with MAC %s",
+             o->macs[i], mac);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 static int
 fix_guest (struct convert_opts *o, struct run *r)
 {
   struct appliance_opts ao = { .readonly = o->dry_run, .root_choice = o->root };
   struct fix_params fp = {
     .target = r->target, .dry_run = o->dry_run, .nr_nics = r->src.nr_nics,
+    .nics = r->src.nics, .mac_ips = r->mac_ips, .nr_mac_ips = r->nr_mac_ips,
+    .inject_dir = o->inject_dir,
   };
   const struct fix_ops *fix;
   guestfs_h *g;
@@ -341,9 +409,12 @@ run_convert (struct convert_opts *o)
   tname = o->target ? o->target : ops->default_target;
   r.target = target_lookup (tname);
   if (r.target == NULL) {
-    error ("--target \"%s\": unknown target (this version supports: kvm)", tname);
+    error ("--target \"%s\": unknown target (this version supports: %s)",
+           tname, target_names ());
     return -1;
   }
+  if (apply_macs (o, &r, true) == -1)
+    return -1;
 
   progress_stage ("input", "reading the source");
   if (open_input (o, &r) == -1)
@@ -357,7 +428,7 @@ run_convert (struct convert_opts *o)
     error ("convert: %m");
     goto fail;
   }
-  if (apply_netmaps (o, &r.src) == -1)
+  if (apply_netmaps (o, &r.src) == -1 || apply_macs (o, &r, false) == -1)
     goto fail;
   if (r.in->ops->expose (r.in, &r.src) == -1 || make_overlays (&r) == -1)
     goto fail;

@@ -38,6 +38,15 @@ gfile_update (guestfs_h *g, struct report *r, bool dry_run,
   if (before && after && strcmp (before, after) == 0)
     return 0;
   if (!dry_run) {
+    /* A new file: its directory may not exist yet. */
+    if (before == NULL && after && strrchr (path, '/') > path) {
+      CLEANUP_FREE char *dir = strndup (path, (size_t) (strrchr (path, '/') - path));
+      if (dir == NULL || guestfs_mkdir_p (g, dir) == -1) {
+        error ("create \"%s\" in the guest: %s", dir ? dir : path,
+               guestfs_last_error (g));
+        return -1;
+      }
+    }
     /* guestfs_write keeps the inode, so owner and mode stay. */
     if (after && guestfs_write (g, path, after, strlen (after)) == -1) {
       error ("write \"%s\" in the guest: %s", path, guestfs_last_error (g));

@@ -19,13 +19,24 @@ struct target {
   const char *name;                     /* "kvm" */
   const char *const *initramfs_modules; /* modules the boot needs */
   const char *nic_prefix;               /* predictable name prefix: "ens" */
-  unsigned nic_first_slot;              /* PCI slot of the first NIC */
+  unsigned nic_first_slot;              /* PCI slot of the first NIC, or
+                                         * the first index for "eth" */
+  const char *const *cmdline_add;       /* kernel arguments it needs, or NULL */
+  const char *const *datasources;       /* cloud-init datasource_list, or NULL
+                                         * to leave cloud-init's choice */
+  bool stable_refs_only;                /* no /dev/sdX etc. may remain */
+  bool no_os_swap;                      /* no swap on the OS disk (Azure) */
+  bool keeps_hyperv_tools;              /* Hyper-V daemons are wanted there */
 };
 extern const struct target *target_lookup (const char *name);
+/* "kvm, openstack, aws, azure" (static). */
+extern const char *target_names (void);
 
 /* One installed kernel. */
 struct guest_kernel {
-  char *version;                /* "6.1.0-13-amd64" (owned) */
+  char *version;                /* "6.1.0-13-amd64": /lib/modules/VERSION (owned) */
+  char *name;                   /* /boot/vmlinuz-NAME: the version, or a
+                                 * flavour such as Alpine's "virt" (owned) */
   char *initrd;                 /* "/boot/initrd.img-..." or NULL (owned) */
   char **initrd_files;          /* file names in the initrd (owned) or NULL */
   char **builtin;               /* modules.builtin basenames (owned) or NULL */
@@ -34,7 +45,8 @@ struct guest_kernel {
 /* A network configuration file found in the guest. */
 struct guest_netconf {
   char *path;                   /* owned */
-  const char *kind;             /* "ifupdown", "netplan", "nm", "networkd", "udev" */
+  const char *kind;             /* "ifupdown", "netplan", "nm", "networkd",
+                                 * "udev", "ifcfg" (RHEL), "wicked" (SUSE) */
 };
 
 /* What inspection found. */
@@ -50,6 +62,7 @@ struct guest {
   size_t nr_netconfs;
   char **packages;              /* installed package names (owned) */
   char *fstab;                  /* /etc/fstab content or NULL (owned) */
+  char *os_id, *os_id_like;     /* os-release ID= and ID_LIKE= (owned) or NULL */
 };
 extern void guest_free (struct guest *gu);
 
@@ -120,11 +133,21 @@ extern char **initramfs_list (const char *path);
 /* Does the kernel provide module 'mod' in its initrd or built in? */
 extern bool kernel_has_module (const struct guest_kernel *k, const char *mod);
 
+/* --mac MAC:ip:... : a static address for the NIC that had MAC. */
+struct mac_ip {
+  char *mac;                    /* lowercase (owned) */
+  struct static_ip ip;          /* owned: static_ip_free */
+};
+
 /* Fix modules: one per OS family. */
 struct fix_params {
   const struct target *target;
   bool dry_run;
   size_t nr_nics;               /* target NICs */
+  const struct source_nic *nics; /* the source's NICs, nr_nics of them */
+  const struct mac_ip *mac_ips; /* --mac ...:ip:..., nr_mac_ips of them */
+  size_t nr_mac_ips;
+  const char *inject_dir;       /* --inject-package DIR or NULL */
 };
 
 struct fix_ops {
@@ -140,6 +163,86 @@ struct fix_ops {
 };
 
 extern const struct fix_ops *fix_lookup (const struct guest *gu);
+
+/* Steps every family shares (guestfix/fix-common.c, fix-net.c,
+ * fix-cloud.c).  Each returns 0 or -1 after error(), and records what
+ * it changes (or would change, with dry_run) in r.
+ */
+/* Device names -> UUID in fstab, bootloader configs and the resume
+ * config; *resume_changed tells whether the initramfs must be rebuilt
+ * for it.  On targets with stable_refs_only, a device name that cannot
+ * be mapped is an error.
+ */
+extern int fix_devices (guestfs_h *g, struct guest *gu,
+                        const struct fix_params *p, struct report *r,
+                        bool *resume_changed);
+/* The target's kernel arguments on every bootloader config. */
+extern int fix_cmdline (guestfs_h *g, struct guest *gu,
+                        const struct fix_params *p, struct report *r);
+/* No swap on the OS disk (targets with no_os_swap). */
+extern int fix_swap (guestfs_h *g, struct guest *gu,
+                     const struct fix_params *p, struct report *r);
+/* Network configs moved to the target's NICs; --mac static addresses. */
+extern int fix_network (guestfs_h *g, struct guest *gu,
+                        const struct fix_params *p, struct report *r);
+/* cloud-init re-enabled with the target's datasource. */
+extern int fix_cloudinit (guestfs_h *g, struct guest *gu,
+                          const struct fix_params *p, struct report *r);
+/* UEFI guests: EFI/BOOT/BOOTX64.EFI when it is missing. */
+extern int fix_uefi_fallback (guestfs_h *g, struct guest *gu,
+                              const struct fix_params *p, struct report *r);
+/* The old hypervisors' tools.  remove_argv is the family's package
+ * removal command without package names ({"rpm", "-e", NULL}).
+ */
+extern int remove_tools (guestfs_h *g, struct guest *gu,
+                         const struct fix_params *p, struct report *r,
+                         const char *const *remove_argv);
+/* --inject-package: install_argv is the family's local install
+ * command without file names ({"rpm", "-Uvh", NULL}); ext ".rpm".
+ */
+extern int inject_packages (guestfs_h *g, const struct fix_params *p,
+                            struct report *r, const char *ext,
+                            const char *const *install_argv);
+
+/* Which kernels need a new initramfs, and which of the target's
+ * modules must be added.  need[i] is set for kernel i (at most 64);
+ * *to_add (owned) lists the missing modules.  A kernel that does not
+ * have one of them at all is an error naming it.  force rebuilds every
+ * kernel that has an initramfs.  Returns 1 if anything needs doing, 0
+ * if not, -1 after error().
+ */
+extern int initramfs_plan (guestfs_h *g, const struct guest *gu,
+                           const struct fix_params *p, bool force,
+                           bool need[64], char ***to_add);
+/* After a rebuild: read back kernel k's initramfs (path) and check
+ * that it holds every module of the target.
+ */
+extern int initramfs_verify (guestfs_h *g, struct guest_kernel *k,
+                             const char *path, const struct fix_params *p,
+                             const char *tool);
+/* "add virtio_blk virtio_net" for the report (owned). */
+extern char *initramfs_reason (const struct guest_kernel *k, char **to_add);
+/* Append lines to a guest config file (created if missing) unless every
+ * one is already there; records the change.
+ */
+extern int gfile_append_lines (guestfs_h *g, struct report *r, bool dry_run,
+                               const char *path, const char *const *lines,
+                               const char *reason);
+/* Is path a file (symlinks followed) in the guest? */
+extern bool guest_has_file (guestfs_h *g, const char *path);
+
+/* fix-rhel.c, shared with fix-suse.c. */
+/* Is the guest one of ids (libguestfs distro, os-release ID or ID_LIKE)? */
+extern bool os_like (const struct guest *gu, const char *const *ids);
+/* Rebuild the initramfs with dracut; initrd_fmt names it from the
+ * kernel version: PREFIX VERSION SUFFIX ("/boot/initramfs-", ".img").
+ */
+extern int dracut_initramfs (guestfs_h *g, struct guest *gu,
+                             const struct fix_params *p, struct report *r,
+                             bool force, const char *initrd_prefix,
+                  const char *initrd_suffix);
+/* Fill gu->packages from the guest's rpm if inspection found none. */
+extern int rpm_packages (guestfs_h *g, struct guest *gu);
 
 /* Guest file helpers (guestfix/gfile.c). */
 /* Read a guest file, NULL (no error) if it does not exist. */

@@ -19,8 +19,10 @@ guest_free (struct guest *gu)
   free (gu->type); free (gu->distro); free (gu->product_name);
   free (gu->hostname); free (gu->arch); free (gu->package_format);
   free_string_list (gu->mountpoints);
+  free (gu->os_id); free (gu->os_id_like);
   for (size_t i = 0; i < gu->nr_kernels; i++) {
     free (gu->kernels[i].version);
+    free (gu->kernels[i].name);
     free (gu->kernels[i].initrd);
     free_string_list (gu->kernels[i].initrd_files);
     free_string_list (gu->kernels[i].builtin);
@@ -79,13 +81,43 @@ list_initrd (guestfs_h *g, const char *path)
   return files;
 }
 
+/* /lib/modules/VERSION for /boot/vmlinuz-NAME: the same, or (Alpine,
+ * whose kernels are vmlinuz-virt, vmlinuz-lts) the one ending "-NAME".
+ */
+static char *
+module_version (guestfs_h *g, const char *name)
+{
+  CLEANUP_FREE char *dir = NULL;
+  CLEANUP_STRING_LIST char **vers = NULL;
+  size_t n = strlen (name);
+
+  if (asprintf (&dir, "/lib/modules/%s", name) > 0 && guestfs_is_dir (g, dir) > 0)
+    return strdup (name);
+  if (guestfs_is_dir (g, "/lib/modules") > 0)
+    vers = guestfs_ls (g, "/lib/modules");
+  for (size_t i = 0; vers && vers[i]; i++) {
+    size_t m = strlen (vers[i]);
+    if (m > n + 1 && vers[i][m - n - 1] == '-' && strcmp (vers[i] + m - n, name) == 0)
+      return strdup (vers[i]);
+  }
+  return strdup (name);
+}
+
 static int
-add_kernel (guestfs_h *g, struct guest *gu, const char *version)
+add_kernel (guestfs_h *g, struct guest *gu, const char *name)
 {
   struct guest_kernel *k, *ks;
-  CLEANUP_FREE char *initrd = NULL, *builtin_path = NULL;
+  CLEANUP_FREE char *builtin_path = NULL;
   CLEANUP_FREE char *builtin = NULL;
   size_t size;
+  /* Debian and Ubuntu: initrd.img-VERSION; dracut (Red Hat):
+   * initramfs-VERSION.img; SUSE: initrd-VERSION; Alpine:
+   * initramfs-FLAVOUR.
+   */
+  static const char *const initrd_names[] = {   /* prefix, suffix */
+    "/boot/initrd.img-", "", "/boot/initramfs-", ".img", "/boot/initrd-", "",
+    "/boot/initramfs-", "", NULL
+  };
 
   ks = realloc (gu->kernels, (gu->nr_kernels + 1) * sizeof *ks);
   if (ks == NULL)
@@ -94,18 +126,15 @@ add_kernel (guestfs_h *g, struct guest *gu, const char *version)
   k = &ks[gu->nr_kernels];
   memset (k, 0, sizeof *k);
   gu->nr_kernels++;
-  k->version = strdup (version);
+  k->name = strdup (name);
+  k->version = module_version (g, name);
+  if (k->name == NULL || k->version == NULL)
+    return -1;
 
-  /* Debian and Ubuntu name it initrd.img-VERSION; dracut-based
-   * families initramfs-VERSION.img.
-   */
-  if (asprintf (&initrd, "/boot/initrd.img-%s", version) > 0 &&
-      guestfs_is_file (g, initrd) > 0)
-    k->initrd = strdup (initrd);
-  else {
-    free (initrd);
-    initrd = NULL;
-    if (asprintf (&initrd, "/boot/initramfs-%s.img", version) > 0 &&
+  for (size_t i = 0; initrd_names[i] && k->initrd == NULL; i += 2) {
+    CLEANUP_FREE char *initrd = NULL;
+    if (asprintf (&initrd, "%s%s%s", initrd_names[i], name,
+                  initrd_names[i + 1]) > 0 &&
         guestfs_is_file (g, initrd) > 0)
       k->initrd = strdup (initrd);
   }
@@ -115,7 +144,7 @@ add_kernel (guestfs_h *g, struct guest *gu, const char *version)
       return -1;
   }
 
-  if (asprintf (&builtin_path, "/lib/modules/%s/modules.builtin", version) > 0 &&
+  if (asprintf (&builtin_path, "/lib/modules/%s/modules.builtin", k->version) > 0 &&
       guestfs_is_file (g, builtin_path) > 0 &&
       (builtin = guestfs_read_file (g, builtin_path, &size)) != NULL) {
     char *save = NULL;
@@ -166,13 +195,13 @@ has_suffix (const char *s, const char *suffix)
   return a >= b && strcmp (s + a - b, suffix) == 0;
 }
 
-/* Each file of a config directory whose name ends in 'suffix' ("" for
- * any), in the order ls returns (sorted), which is also the order the
- * network stacks read them.
+/* Each file of a config directory whose name starts with 'prefix' and
+ * ends in 'suffix' ("" for any), in the order ls returns (sorted),
+ * which is also the order the network stacks read them.
  */
 static void
-scan_dir (guestfs_h *g, struct guest *gu, const char *dir,
-          const char *suffix, const char *kind)
+scan_dir_prefix (guestfs_h *g, struct guest *gu, const char *dir,
+                 const char *prefix, const char *suffix, const char *kind)
 {
   CLEANUP_STRING_LIST char **files = NULL;
 
@@ -182,11 +211,20 @@ scan_dir (guestfs_h *g, struct guest *gu, const char *dir,
   for (size_t i = 0; files && files[i]; i++) {
     CLEANUP_FREE char *p = NULL;
     if (!has_suffix (files[i], suffix) ||
+        strncmp (files[i], prefix, strlen (prefix)) != 0 ||
+        strcmp (files[i], "ifcfg-lo") == 0 ||
         asprintf (&p, "%s/%s", dir, files[i]) == -1)
       continue;
     if (guestfs_is_file (g, p) > 0)
       add_netconf (gu, p, kind);
   }
+}
+
+static void
+scan_dir (guestfs_h *g, struct guest *gu, const char *dir,
+          const char *suffix, const char *kind)
+{
+  scan_dir_prefix (g, gu, dir, "", suffix, kind);
 }
 
 static void
@@ -199,8 +237,42 @@ find_netconfs (guestfs_h *g, struct guest *gu)
   scan_dir (g, gu, "/etc/NetworkManager/system-connections", ".nmconnection", "nm");
   scan_dir (g, gu, "/etc/systemd/network", ".network", "networkd");
   scan_dir (g, gu, "/etc/systemd/network", ".link", "networkd");
+  scan_dir_prefix (g, gu, "/etc/sysconfig/network-scripts", "ifcfg-", "", "ifcfg");
+  scan_dir_prefix (g, gu, "/etc/sysconfig/network", "ifcfg-", "", "wicked");
   if (guestfs_is_file (g, "/etc/udev/rules.d/70-persistent-net.rules") > 0)
     add_netconf (gu, "/etc/udev/rules.d/70-persistent-net.rules", "udev");
+}
+
+/* ID= and ID_LIKE= of os-release: how families newer than this
+ * libguestfs (AlmaLinux, Amazon Linux) say what they are like.
+ */
+static void
+read_os_release (guestfs_h *g, struct guest *gu)
+{
+  static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release", NULL };
+
+  for (size_t i = 0; paths[i]; i++) {
+    size_t size;
+    CLEANUP_FREE char *text = NULL;
+    char *save = NULL;
+    if (guestfs_is_file_opts (g, paths[i], GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1) <= 0 ||
+        (text = guestfs_read_file (g, paths[i], &size)) == NULL)
+      continue;
+    for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save)) {
+      char **dst = strncmp (l, "ID=", 3) == 0 ? &gu->os_id
+        : strncmp (l, "ID_LIKE=", 8) == 0 ? &gu->os_id_like : NULL;
+      char *v;
+      size_t n;
+      if (dst == NULL || *dst)
+        continue;
+      v = strchr (l, '=') + 1;
+      if (*v == '"' || *v == '\'')
+        v++;
+      n = strcspn (v, "\"'");
+      *dst = strndup (v, n);
+    }
+    return;
+  }
 }
 
 int
@@ -223,6 +295,7 @@ inspect_guest (guestfs_h *g, struct guest *gu)
     return -1;
   }
   gu->firmware = detect_firmware (g, gu);
+  read_os_release (g, gu);
 
   apps = guestfs_inspect_list_applications2 (g, root);
   for (size_t i = 0; apps && i < apps->len; i++)
@@ -249,6 +322,7 @@ inspect_json (struct json *j, const struct guest *gu)
   json_string (j, "root", gu->root);
   json_string (j, "type", gu->type);
   json_string (j, "distro", gu->distro);
+  json_string (j, "os_id", gu->os_id);
   json_string (j, "product_name", gu->product_name);
   json_int (j, "major_version", gu->major);
   json_int (j, "minor_version", gu->minor);

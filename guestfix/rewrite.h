@@ -243,4 +243,219 @@ extern char *rewrite_each_line (const char *text, line_rewriter fn,
                                 const void *map, size_t nr_map,
                                 int *changes);
 
+/* ---------------------------------------------------------------------
+ * Kernel command lines, swap, RHEL/SUSE interface files and static
+ * addresses (rewrite-boot.c, rewrite-ifcfg.c, rewrite-static.c).
+ * ---------------------------------------------------------------------
+ */
+
+/* Which kind of file holds a kernel command line. */
+enum cmdline_kind {
+  /* /etc/default/grub: the GRUB_CMDLINE_LINUX="..." assignment (not
+   * GRUB_CMDLINE_LINUX_DEFAULT).  The value may be double-quoted,
+   * single-quoted or unquoted (an unquoted value that changes is
+   * written back double-quoted).  If there is no GRUB_CMDLINE_LINUX=
+   * line at all, GRUB_CMDLINE_LINUX="ARGS" is appended at the end.
+   * Commented lines are ignored, and so is a double-quoted value that
+   * continues on the next line.
+   */
+  CMDLINE_GRUB_DEFAULT,
+  /* grub.cfg: lines whose first word is linux, linux16 or linuxefi
+   * (indented): the arguments after the kernel path.
+   */
+  CMDLINE_GRUB_CFG,
+  /* /boot/loader/entries/\*.conf: the "options ..." line(s).  No options
+   * line: unchanged.
+   */
+  CMDLINE_BLS,
+  /* /boot/grub2/grubenv: the "kernelopts=..." line.  The file is
+   * re-padded with '#' to its old length (a grubenv block is 1024
+   * bytes); if the new content does not fit, NULL with errno = ENOSPC.
+   * No kernelopts line: unchanged.
+   */
+  CMDLINE_GRUBENV,
+  /* extlinux.conf / syslinux.cfg: "APPEND ..." lines (keyword case
+   * insensitive, may be indented).
+   */
+  CMDLINE_EXTLINUX,
+  /* Alpine /etc/update-extlinux.conf: default_kernel_opts="...".  If
+   * absent, unchanged.
+   */
+  CMDLINE_UPDATE_EXTLINUX,
+};
+
+/* Make sure every kernel command line of the given kind carries the
+ * arguments in 'add' (NULL-terminated, e.g. "console=ttyS0,115200n8",
+ * "rootdelay=300", "nvme_core.io_timeout=4294967295") and none of the
+ * arguments whose key is in 'remove' (NULL-terminated keys, e.g.
+ * "earlyprintk"; may be NULL).  Rules for each arg A=V in add:
+ *  - if the exact token A=V is already present, nothing changes for it;
+ *  - key "console": an existing console= token naming the same device
+ *    (the part before the first ',' of the value, e.g. "ttyS0") is
+ *    removed and A=V is appended at the end (the last console= is the
+ *    kernel's primary console); console= tokens for other devices (tty0,
+ *    tty1) are kept;
+ *  - any other key: an existing token with the same key (the text
+ *    before '=', or the whole token for flags without '=') is replaced
+ *    in place by A=V; if none, A=V is appended at the end.
+ * Tokens are separated by blanks; the separators and quoting of the
+ * rest of the line are kept; a quoted token is treated as a plain one.
+ * Idempotent: a second run changes nothing.
+ *
+ * (Details: for a key other than console, "already present" means
+ * every token with that key is exactly A=V; otherwise the first one is
+ * replaced and the later ones, which would override it, are removed.
+ * A token removed by 'remove' is kept if it is exactly one of 'add'.
+ * When every argument of a line is removed, the blanks around them go
+ * too.)
+ */
+extern char *rewrite_cmdline_args (const char *text, enum cmdline_kind kind,
+                                   const char *const *add,
+                                   const char *const *remove, int *changes);
+
+/* /etc/fstab: comment out (prefix "# ferry: ") every non-comment swap
+ * line (third field "swap") whose device (first field) is one of
+ * 'devices' (NULL-terminated, exact strings such as "/dev/sda2" or
+ * "UUID=abcd..."), or every swap line if devices is NULL.  Swap files
+ * (first field a path not under /dev/) are included only when devices
+ * is NULL.
+ */
+extern char *rewrite_fstab_drop_swap (const char *text,
+                                      const char *const *devices,
+                                      int *changes);
+
+/* A RHEL-family (/etc/sysconfig/network-scripts/ifcfg-NAME) or SUSE
+ * wicked (/etc/sysconfig/network/ifcfg-NAME) interface file: rename the
+ * interface old_name to new_name in DEVICE=, NAME= (when its value is
+ * old_name, or a phrase containing old_name as a whole word like "System
+ * ens192"), and drop the lines that tie it to the source NIC: HWADDR=,
+ * and SUSE's LLADDR=.  MACADDR= (which sets a MAC) is dropped too.
+ * Values may be quoted with " or ' or unquoted; keep the quoting style.
+ * Keys are upper case, lines may have leading blanks, '#' comments kept.
+ *
+ * (A whole word in NAME= is delimited by characters other than letters,
+ * digits and "_-.:", so "ens192.10" does not contain "ens192".)
+ */
+extern char *rewrite_ifcfg (const char *text, const char *old_name,
+                            const char *new_name, int *changes);
+
+/* The DEVICE= value of an ifcfg file (unquoted, newly allocated), or
+ * NULL if there is none (errno 0) or on ENOMEM (errno ENOMEM).
+ * (With several DEVICE= lines the last one wins, as in the shell.)
+ */
+extern char *ifcfg_device (const char *text);
+
+/* A static IPv4 configuration from --mac MAC:ip:ADDR,GW,PREFIX[,DNS...]. */
+struct static_ip {
+  const char *addr;             /* "192.0.2.10" */
+  const char *gw;               /* "192.0.2.1", or NULL/"" for none */
+  unsigned prefix;              /* 24 */
+  const char *const *dns;       /* NULL-terminated, may be NULL */
+};
+
+/* Parse the value of --mac: "MAC:ip:ADDR,GW,PREFIX[,DNS...]" where MAC
+ * is 6 hex pairs separated by ':' (any case).  Also accept the virt-v2v
+ * forms "MAC:network:NAME" and "MAC:bridge:NAME" by returning 1 with
+ * *kind set to "network"/"bridge" and *name set (newly allocated).
+ * For "ip" returns 0, fills *mac (newly allocated, lowercase) and *ip
+ * (ip->addr/gw/dns newly allocated; free with static_ip_free).  Validate:
+ * IPv4 dotted quads (each 0..255), prefix 1..32, gateway optional (empty
+ * field means none), DNS entries IPv4 or IPv6 text.  On a syntax error
+ * return -1 with *why pointing to a static lowercase English phrase such
+ * as "the prefix must be a number from 1 to 32" (the caller wraps it in
+ * its error message).
+ *
+ * (*mac is filled for "network" and "bridge" too, and *kind is "ip" for
+ * 0.  Whatever the result, *mac, *name and *ip are reset first, and on
+ * -1 nothing is left allocated; out of memory is -1 with errno ENOMEM
+ * and *why "out of memory".  Octets with leading zeros ("010") are
+ * refused, since some tools read them as octal.  A gateway given as
+ * empty is stored as NULL.)
+ */
+extern int parse_mac_option (const char *arg, char **mac, const char **kind,
+                             char **name, struct static_ip *ip,
+                             const char **why);
+extern void static_ip_free (struct static_ip *ip);
+
+/* Rewrite one interface's configuration to the static address.  Each
+ * takes the whole file, the interface name the file configures on the
+ * target (already renamed), and returns the rewritten text:
+ *  - ifupdown (interfaces(5)): the "iface NAME inet ..." stanza becomes
+ *    "iface NAME inet static" with indented "address A/P", "gateway G",
+ *    "dns-nameservers D1 D2" lines (old address/netmask/gateway/
+ *    dns-nameservers/broadcast/network lines of that stanza removed,
+ *    other option lines kept); if there is no stanza for NAME, append
+ *    "auto NAME" + the stanza at the end.  inet6 stanzas untouched.
+ *  - netplan (YAML, line oriented, 2+ spaces indentation as found): in
+ *    the ethernets entry whose key is NAME: remove "dhcp4: ..." and any
+ *    existing addresses/routes/gateway4/nameservers sub-blocks, insert
+ *    "dhcp4: false", "addresses: [A/P]", "routes:\n - to: default\n
+ *    via: G" (gateway4 is not used), "nameservers:\n addresses: [D1,
+ *    D2]" at the entry's child indentation.  If NAME's entry is not
+ *    found, return an identical copy with *changes = 0.
+ *  - ifcfg (RHEL): BOOTPROTO=none, IPADDR=A, PREFIX=P, GATEWAY=G,
+ *    DNS1=.., DNS2=.. (replacing existing ones, removing NETMASK=,
+ *    existing DNSn=, GATEWAY=, PREFIX=, IPADDR=), ONBOOT=yes.
+ *  - wicked (SUSE ifcfg): BOOTPROTO='static', IPADDR='A/P',
+ *    STARTMODE='auto' (gateway and DNS live elsewhere on SUSE: ignored).
+ *  - nm keyfile: section [ipv4]: method=manual, address1=A/P,G (or A/P
+ *    without gw), dns=D1;D2; (replace existing keys of [ipv4]; create
+ *    the section at the end if missing).
+ *  - networkd .network: in [Network]: DHCP=yes/ipv4/true becomes
+ *    DHCP=no, Address=A/P, Gateway=G, DNS=D lines are added (replacing
+ *    existing Address=/Gateway=/DNS=); [Network] is created if missing.
+ *
+ * (Details common to all: *changes counts the lines of a line diff
+ * between input and result, a changed line once.  The new lines go
+ * where the first line they replace was, else after the line that introduces the entry or
+ * section (ifupdown, netplan: at the end of the entry; networkd: at the
+ * end of the section); new lines use the file's line ending.  The
+ * ifupdown stanza handled is the first "iface NAME inet" one, and
+ * "auto NAME" is only appended when no auto/allow-* line names NAME.
+ * A netplan entry written in flow style ("NAME: {...}") counts as not
+ * found.  ifcfg and wicked also drop the numbered or suffixed variants
+ * (IPADDR0=, NETMASK1=, IPADDR_1=, PREFIXLEN=), keep BOOTPROTO= and
+ * ONBOOT=/STARTMODE= in place, and write new values with the quote of
+ * the existing BOOTPROTO= (none for ifcfg, ' for wicked if there is
+ * none).  The nm keyfile [ipv4] also loses gateway=, addresses= and
+ * addressN=; its dns= only lists the IPv4 servers.  networkd keeps
+ * DHCP=ipv6 and DHCP=no as they are.)
+ */
+extern char *static_ifupdown (const char *text, const char *name,
+                              const struct static_ip *ip, int *changes);
+extern char *static_netplan (const char *text, const char *name,
+                             const struct static_ip *ip, int *changes);
+extern char *static_ifcfg (const char *text, const struct static_ip *ip,
+                           int *changes);
+extern char *static_wicked (const char *text, const struct static_ip *ip,
+                            int *changes);
+extern char *static_nm_keyfile (const char *text, const struct static_ip *ip,
+                                int *changes);
+extern char *static_networkd (const char *text, const struct static_ip *ip,
+                              int *changes);
+
+/* Internal helper of rewrite-ifcfg.c and rewrite-static.c (implemented
+ * in rewrite-ifcfg.c): output built line by line.  New lines take the
+ * file's first line ending; textout_finish keeps a missing final
+ * newline missing and sets *changes from a line diff of the result
+ * against 'text' (0 for an identical copy).  The functions returning
+ * int return 0 or -1; textout_fail frees everything and returns NULL
+ * with errno ENOMEM.
+ */
+struct textout {
+  struct sbuf s;
+  const char *eol;              /* for new lines */
+  int open;                     /* the last line written has no ending */
+};
+extern void textout_init (struct textout *o,
+                          const struct textline *lines, size_t nr);
+extern int textout_line (struct textout *o, const struct textline *l);
+extern int textout_splice (struct textout *o, const struct textline *l,
+                           size_t off, size_t len, const char *repl);
+extern int textout_new (struct textout *o, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+extern char *textout_finish (struct textout *o, const char *text,
+                             int *changes);
+extern char *textout_fail (struct textout *o, struct textline *lines);
+
 #endif /* FERRY_REWRITE_H */

@@ -261,3 +261,20 @@ expect_error() {
     check_clean "$what"
     echo "ok: $what: $err"
 }
+
+# phony_linux: build (once per version of the script; cached) the
+# phony guests of tests/images/phony-linux.sh and put their directory in
+# $phony_dir.  Call it directly, not in $(...).
+phony_dir=
+phony_linux() {
+    require_cmd guestfish busybox
+    local sum
+    sum="$(sha256_of "$FERRY_IMAGES/phony-linux.sh")" || fail "phony_linux: no script"
+    phony_dir="$(ferry_test_cache)/phony-linux-${sum:0:12}"
+    if [ ! -f "$phony_dir/.done" ]; then
+        rm -rf "$phony_dir"
+        "$FERRY_IMAGES/phony-linux.sh" "$phony_dir" > "$phony_dir.log" 2>&1 ||
+            { tail -n 20 "$phony_dir.log" >&2; fail "phony_linux: building the phony guests failed"; }
+        touch "$phony_dir/.done"
+    fi
+}
