@@ -203,7 +203,16 @@ apply_macs (struct convert_opts *o, struct run *r, bool parse_only)
       continue;
     }
     if (rc == 0) {
-      struct mac_ip *m = realloc (r->mac_ips, (r->nr_mac_ips + 1) * sizeof *m);
+      struct mac_ip *m;
+
+      for (size_t n = 0; n < r->src.nr_nics && !found; n++)
+        found = r->src.nics[n].mac && strcasecmp (r->src.nics[n].mac, mac) == 0;
+      if (!found) {
+        static_ip_free (&ip);
+        error ("--mac %s: the source VM has no NIC with this MAC", mac);
+        return -1;
+      }
+      m = realloc (r->mac_ips, (r->nr_mac_ips + 1) * sizeof *m);
       if (m == NULL) {
         static_ip_free (&ip);
         error ("--mac: %m");

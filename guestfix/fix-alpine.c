@@ -138,24 +138,31 @@ mkinitfs_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
 }
 
 static int
-alpine_fix (guestfs_h *g, struct guest *gu, const struct fix_params *p,
+alpine_fix (guestfs_h *g, struct guest *gu, const struct fix_params *p0,
             struct report *r)
 {
+  struct fix_params params = *p0, *p = &params;
   static const char *const del[] = { "/sbin/apk", "del", "--no-network", NULL };
   static const char *const add[] = {
     "/sbin/apk", "add", "--no-network", "--allow-untrusted", NULL
   };
   bool resume_changed = false;
+  int swapped = 0;
 
+  /* Alpine names NICs with mdev or eudev; without udev's rules they
+   * keep the kernel's names on any hypervisor.
+   */
+  p->kernel_nic_names = guestfs_is_dir (g, "/lib/udev/rules.d") <= 0 &&
+    guestfs_is_dir (g, "/usr/lib/udev/rules.d") <= 0;
   if (fix_devices (g, gu, p, r, &resume_changed) == -1 ||
-      fix_swap (g, gu, p, r) == -1 ||
+      (swapped = fix_swap (g, gu, p, r)) == -1 ||
       fix_cmdline (g, gu, p, r) == -1 ||
       fix_network (g, gu, p, r) == -1 ||
       remove_tools (g, gu, p, r, del) == -1 ||
       inject_packages (g, p, r, ".apk", add) == -1 ||
       fix_cloudinit (g, gu, p, r) == -1 ||
       fix_uefi_fallback (g, gu, p, r) == -1 ||
-      mkinitfs_initramfs (g, gu, p, r, resume_changed) == -1)
+      mkinitfs_initramfs (g, gu, p, r, resume_changed || swapped) == -1)
     return -1;
   return 0;
 }

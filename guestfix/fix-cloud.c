@@ -170,8 +170,10 @@ run_uninstallers (guestfs_h *g, const struct fix_params *p, struct report *r)
     const char *argv[] = { found[i], NULL };
     CLEANUP_FREE char *out = NULL, *what = NULL;
     if (!p->dry_run) {
-      if (asprintf (&what, "run %s", found[i]) == -1)
+      if (asprintf (&what, "run %s", found[i]) == -1) {
+        error ("remove the old hypervisor's tools: %m");
         return -1;
+      }
       out = grun (g, what, argv);
       if (out == NULL) {
         report_warning (r, "could not uninstall tools: %s", last_error ());
@@ -221,6 +223,7 @@ remove_tools (guestfs_h *g, struct guest *gu, const struct fix_params *p,
     if (asprintf (&what, "remove the old hypervisor's tools with %s",
                   remove_argv[0][0] == '/' && remove_argv[1] && strchr (remove_argv[1], '=')
                   ? remove_argv[2] : remove_argv[0]) == -1) {
+      error ("remove the old hypervisor's tools: %m");
       free (argv);
       return -1;
     }

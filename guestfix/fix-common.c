@@ -49,7 +49,8 @@ gfile_append_lines (guestfs_h *g, struct report *r, bool dry_run,
     }
     if (!found) {
       sbuf_printf (&b, "%s\n", lines[i]);
-      any = true;
+      /* A comment alone is no reason to change the file. */
+      any = any || lines[i][0] != '#';
     }
   }
   after = sbuf_take (&b);
@@ -449,9 +450,11 @@ fix_swap (guestfs_h *g, struct guest *gu, const struct fix_params *p,
                       rb, "RESUME=none\n", "the swap it resumed from is gone") == -1)
       return -1;
   }
-  return report_warning (r, "swap removed from /etc/fstab: Azure puts swap "
-                         "on the resource disk (ResourceDisk.EnableSwap or "
-                         "cloud-init's mounts)");
+  if (report_warning (r, "swap removed from /etc/fstab (on every disk of "
+                      "the guest): Azure puts swap on the resource disk "
+                      "(ResourceDisk.EnableSwap or cloud-init's mounts)") == -1)
+    return -1;
+  return 1;
 }
 
 /* ---------------------------------------------------------------- */
@@ -479,8 +482,10 @@ fix_uefi_fallback (guestfs_h *g, struct guest *gu, const struct fix_params *p,
           asprintf (&src, "%s/%s/%s", esp, dirs[i], loaders[l]) == -1 ||
           !guest_has_file (g, src))
         continue;
-      if (asprintf (&reason, "UEFI fallback loader, a copy of %s", src) == -1)
+      if (asprintf (&reason, "UEFI fallback loader, a copy of %s", src) == -1) {
+        error ("create the UEFI fallback loader: %m");
         return -1;
+      }
       if (!p->dry_run) {
         if (guestfs_mkdir_p (g, "/boot/efi/EFI/BOOT") == -1 ||
             guestfs_cp (g, src, "/boot/efi/EFI/BOOT/BOOTX64.EFI") == -1) {
@@ -588,8 +593,13 @@ initramfs_verify (guestfs_h *g, struct guest_kernel *k, const char *path,
   k->initrd = strdup (path);
   free_string_list (k->initrd_files);
   k->initrd_files = NULL;
-  if (tmpdir == NULL || asprintf (&local, "%s/initrd.new", tmpdir) == -1 ||
-      guestfs_download (g, path, local) == -1) {
+  if (tmpdir == NULL)
+    return -1;
+  if (asprintf (&local, "%s/initrd.new", tmpdir) == -1) {
+    error ("read back \"%s\": %m", path);
+    return -1;
+  }
+  if (guestfs_download (g, path, local) == -1) {
     error ("read back \"%s\": %s", path, guestfs_last_error (g));
     return -1;
   }

@@ -63,8 +63,11 @@ fix_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
     string_list_push (&lines, head);
     for (size_t j = 0; to_add[j]; j++)
       string_list_push (&lines, to_add[j]);
-    if (lines == NULL ||
-        gfile_append_lines (g, r, p->dry_run, "/etc/initramfs-tools/modules",
+    if (lines == NULL) {
+      error ("rebuild the initramfs: %m");
+      return -1;
+    }
+    if (gfile_append_lines (g, r, p->dry_run, "/etc/initramfs-tools/modules",
                             (const char *const *) lines,
                             "drivers the target boots from") == -1)
       return -1;
@@ -114,17 +117,17 @@ debian_fix (guestfs_h *g, struct guest *gu, const struct fix_params *p,
     "/usr/bin/env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "-i", NULL
   };
   bool resume_changed = false;
+  int swapped = 0;
 
   if (fix_devices (g, gu, p, r, &resume_changed) == -1 ||
-      fix_swap (g, gu, p, r) == -1 ||
+      (swapped = fix_swap (g, gu, p, r)) == -1 ||
       fix_cmdline (g, gu, p, r) == -1 ||
       fix_network (g, gu, p, r) == -1 ||
       remove_tools (g, gu, p, r, purge) == -1 ||
       inject_packages (g, p, r, ".deb", install) == -1 ||
       fix_cloudinit (g, gu, p, r) == -1 ||
       fix_uefi_fallback (g, gu, p, r) == -1 ||
-      fix_initramfs (g, gu, p, r, resume_changed ||
-                     p->target->no_os_swap) == -1)
+      fix_initramfs (g, gu, p, r, resume_changed || swapped) == -1)
     return -1;
   return 0;
 }

@@ -285,7 +285,7 @@ fix_network (guestfs_h *g, struct guest *gu, const struct fix_params *p,
    */
   for (size_t i = 0; i < p->nr_nics; i++) {
     char name[32];
-    if (ifnames_off)
+    if (ifnames_off || p->kernel_nic_names)
       snprintf (name, sizeof name, "eth%zu", i);
     else
       snprintf (name, sizeof name, "%s%u", p->target->nic_prefix,
@@ -375,8 +375,24 @@ fix_network (guestfs_h *g, struct guest *gu, const struct fix_params *p,
       char *t;
       int changes = 0;
       if (i == nr_files) {
-        /* Nothing configures it: a new file. */
-        int rc = new_static_config (g, gu, name, f);
+        /* Nothing configures it: a stanza in /etc/network/interfaces
+         * (busybox ifupdown reads no interfaces.d), else a new file.
+         */
+        int rc;
+        for (size_t j = 0; j < nr_files && !done; j++)
+          if (strcmp (files[j].nc->kind, "ifupdown") == 0 &&
+              strcmp (files[j].path, "/etc/network/interfaces") == 0) {
+            t = static_ifupdown (files[j].after, name, &mi->ip, &changes);
+            if (t == NULL)
+              goto nomem;
+            free (files[j].after);
+            files[j].after = t;
+            files[j].reason = "static address from --mac";
+            done = true;
+          }
+        if (done)
+          break;
+        rc = new_static_config (g, gu, name, f);
         if (rc == -2)
           goto out;
         if (rc == -1)

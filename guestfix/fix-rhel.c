@@ -91,8 +91,11 @@ dracut_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
     lines[1] = line;
     if (line == NULL ||
         asprintf (&path, "/etc/dracut.conf.d/90-ferry-%s.conf",
-                  p->target->name) == -1 ||
-        gfile_append_lines (g, r, p->dry_run, path, lines,
+                  p->target->name) == -1) {
+      error ("rebuild the initramfs: %m");
+      return -1;
+    }
+    if (gfile_append_lines (g, r, p->dry_run, path, lines,
                             "drivers the target boots from") == -1)
       return -1;
   }
@@ -119,6 +122,10 @@ dracut_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
       for (size_t j = 0; p->target->initramfs_modules[j]; j++)
         sbuf_printf (&d, "%s%s", j ? " " : "", p->target->initramfs_modules[j]);
       drivers = sbuf_take (&d);
+      if (drivers == NULL) {
+        error ("rebuild the initramfs: %m");
+        return -1;
+      }
       const char *argv[] = {
         dracut, "-f", "--no-hostonly", "--add-drivers", drivers,
         initrd, k->version, NULL
@@ -149,10 +156,11 @@ selinux_relabel (guestfs_h *g, const struct fix_params *p, struct report *r)
 
   if (cfg == NULL)
     return exists ? -1 : 0;
-  mode = strstr (cfg, "\nSELINUX=");
-  if (mode == NULL && strncmp (cfg, "SELINUX=", 8) == 0)
-    mode = cfg - 1;
-  if (mode == NULL || strncmp (mode + 9, "disabled", 8) == 0)
+  if (strncmp (cfg, "SELINUX=", 8) == 0)
+    mode = cfg + 8;
+  else if ((mode = strstr (cfg, "\nSELINUX=")) != NULL)
+    mode += 9;
+  if (mode == NULL || strncmp (mode, "disabled", 8) == 0)
     return 0;
   if (!p->dry_run && guestfs_touch (g, "/.autorelabel") == -1) {
     error ("schedule an SELinux relabel: %s", guestfs_last_error (g));
@@ -190,17 +198,18 @@ rhel_fix (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   static const char *const erase[] = { "rpm", "-e", NULL };
   static const char *const install[] = { "rpm", "-Uvh", "--replacepkgs", NULL };
   bool resume_changed = false;
+  int swapped = 0;
 
   if (rpm_packages (g, gu) == -1 ||
       fix_devices (g, gu, p, r, &resume_changed) == -1 ||
-      fix_swap (g, gu, p, r) == -1 ||
+      (swapped = fix_swap (g, gu, p, r)) == -1 ||
       fix_cmdline (g, gu, p, r) == -1 ||
       fix_network (g, gu, p, r) == -1 ||
       remove_tools (g, gu, p, r, erase) == -1 ||
       inject_packages (g, p, r, ".rpm", install) == -1 ||
       fix_cloudinit (g, gu, p, r) == -1 ||
       fix_uefi_fallback (g, gu, p, r) == -1 ||
-      dracut_initramfs (g, gu, p, r, resume_changed,
+      dracut_initramfs (g, gu, p, r, resume_changed || swapped,
                         "/boot/initramfs-", ".img") == -1 ||
       selinux_relabel (g, p, r) == -1)
     return -1;

@@ -26,6 +26,7 @@ suse_fix (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   static const char *const erase[] = { "rpm", "-e", NULL };
   static const char *const install[] = { "rpm", "-Uvh", "--replacepkgs", NULL };
   bool resume_changed = false;
+  int swapped = 0;
 
   if (guestfs_is_file (g, "/sbin/mkinitrd") > 0 &&
       guestfs_is_file (g, "/usr/bin/dracut") <= 0 &&
@@ -37,14 +38,15 @@ suse_fix (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   }
   if (rpm_packages (g, gu) == -1 ||
       fix_devices (g, gu, p, r, &resume_changed) == -1 ||
-      fix_swap (g, gu, p, r) == -1 ||
+      (swapped = fix_swap (g, gu, p, r)) == -1 ||
       fix_cmdline (g, gu, p, r) == -1 ||
       fix_network (g, gu, p, r) == -1 ||
       remove_tools (g, gu, p, r, erase) == -1 ||
       inject_packages (g, p, r, ".rpm", install) == -1 ||
       fix_cloudinit (g, gu, p, r) == -1 ||
       fix_uefi_fallback (g, gu, p, r) == -1 ||
-      dracut_initramfs (g, gu, p, r, resume_changed, "/boot/initrd-", "") == -1)
+      dracut_initramfs (g, gu, p, r, resume_changed || swapped,
+                        "/boot/initrd-", "") == -1)
     return -1;
   return 0;
 }

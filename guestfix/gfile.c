@@ -68,6 +68,9 @@ grun (guestfs_h *g, const char *what, const char *const *argv)
   if (out == NULL) {
     const char *msg = guestfs_last_error (g);
     const char *last = msg ? msg : "unknown error";
+    /* libguestfs prefixes the tool's stderr with "command: ". */
+    if (msg && strncmp (msg, "command: ", 9) == 0)
+      msg += 9;
     /* The useful part of a failed tool's output is its last line. */
     if (msg) {
       const char *end = msg + strlen (msg);

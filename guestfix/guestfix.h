@@ -73,6 +73,8 @@ struct change {
   char *reason;                 /* short explanation (owned) */
   char before[65], after[65];   /* sha256, "" if absent */
   char *diff;                   /* short diff or NULL (owned) */
+  char *orig;                   /* the file before ferry's first change to
+                                 * it, NULL if it did not exist (owned) */
 };
 
 struct report {
@@ -148,6 +150,7 @@ struct fix_params {
   const struct mac_ip *mac_ips; /* --mac ...:ip:..., nr_mac_ips of them */
   size_t nr_mac_ips;
   const char *inject_dir;       /* --inject-package DIR or NULL */
+  bool kernel_nic_names;        /* the guest has no udev renaming: eth0 ... */
 };
 
 struct fix_ops {
@@ -179,7 +182,9 @@ extern int fix_devices (guestfs_h *g, struct guest *gu,
 /* The target's kernel arguments on every bootloader config. */
 extern int fix_cmdline (guestfs_h *g, struct guest *gu,
                         const struct fix_params *p, struct report *r);
-/* No swap on the OS disk (targets with no_os_swap). */
+/* No swap on the OS disk (targets with no_os_swap).  Returns 1 if swap
+ * was removed (the initramfs' resume device must go too), 0 if not.
+ */
 extern int fix_swap (guestfs_h *g, struct guest *gu,
                      const struct fix_params *p, struct report *r);
 /* Network configs moved to the target's NICs; --mac static addresses. */

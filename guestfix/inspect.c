@@ -32,6 +32,7 @@ guest_free (struct guest *gu)
     free (gu->netconfs[i].path);
   free (gu->netconfs);
   free_string_list (gu->packages);
+  free (gu->fstab);
   memset (gu, 0, sizeof *gu);
 }
 
@@ -70,8 +71,12 @@ list_initrd (guestfs_h *g, const char *path)
   CLEANUP_FREE char *local = NULL;
   char **files;
 
-  if (tmpdir == NULL || asprintf (&local, "%s/initrd.img", tmpdir) == -1)
+  if (tmpdir == NULL)
     return NULL;
+  if (asprintf (&local, "%s/initrd.img", tmpdir) == -1) {
+    error ("read \"%s\" from the guest: %m", path);
+    return NULL;
+  }
   if (guestfs_download (g, path, local) == -1) {
     error ("read \"%s\" from the guest: %s", path, guestfs_last_error (g));
     return NULL;
@@ -120,16 +125,20 @@ add_kernel (guestfs_h *g, struct guest *gu, const char *name)
   };
 
   ks = realloc (gu->kernels, (gu->nr_kernels + 1) * sizeof *ks);
-  if (ks == NULL)
+  if (ks == NULL) {
+    error ("inspect the guest's kernels: %m");
     return -1;
+  }
   gu->kernels = ks;
   k = &ks[gu->nr_kernels];
   memset (k, 0, sizeof *k);
   gu->nr_kernels++;
   k->name = strdup (name);
   k->version = module_version (g, name);
-  if (k->name == NULL || k->version == NULL)
+  if (k->name == NULL || k->version == NULL) {
+    error ("inspect the guest's kernels: %m");
     return -1;
+  }
 
   for (size_t i = 0; initrd_names[i] && k->initrd == NULL; i += 2) {
     CLEANUP_FREE char *initrd = NULL;

@@ -34,20 +34,50 @@ int
 report_file (struct report *r, const char *path, const char *before,
              const char *after, const char *reason)
 {
-  struct change *c;
-  const char *action = before == NULL ? "created"
-    : after == NULL ? "deleted" : "modified";
+  struct change *c = NULL;
+  const char *action;
 
-  c = new_change (r, path, action, reason);
-  if (c == NULL) {
-    error ("record change to \"%s\": %m", path);
-    return -1;
+  /* Several steps may edit one file (device names, then kernel
+   * arguments): the report shows it once, from its original content to
+   * its final one, with every reason.  Not in a dry run: nothing is
+   * written, so each step started from the original content again and
+   * its "after" lacks the earlier steps' edits.
+   */
+  for (size_t i = 0; i < r->nr_changes && !r->dry_run; i++)
+    if (strcmp (r->changes[i].path, path) == 0 && r->changes[i].diff)
+      c = &r->changes[i];
+  if (c) {
+    char *why = NULL;
+    before = c->orig;
+    if (strstr (c->reason, reason) == NULL) {
+      if (asprintf (&why, "%s; %s", c->reason, reason) == -1) {
+        error ("record change to \"%s\": %m", path);
+        return -1;
+      }
+      free (c->reason);
+      c->reason = why;
+    }
+    free (c->diff);
   }
-  if (before)
-    sha256_buf (before, strlen (before), c->before);
+  action = before == NULL ? "created" : after == NULL ? "deleted" : "modified";
+  if (c == NULL) {
+    c = new_change (r, path, action, reason);
+    if (c == NULL || (before && (c->orig = strdup (before)) == NULL)) {
+      error ("record change to \"%s\": %m", path);
+      return -1;
+    }
+    if (before)
+      sha256_buf (before, strlen (before), c->before);
+  }
+  c->action = action;
+  c->after[0] = '\0';
   if (after)
     sha256_buf (after, strlen (after), c->after);
   c->diff = text_diff (before ? before : "", after ? after : "", 1, 40);
+  if (c->diff == NULL) {
+    error ("record change to \"%s\": %m", path);
+    return -1;
+  }
   return 0;
 }
 
@@ -72,11 +102,15 @@ report_warning (struct report *r, const char *fs, ...)
   va_start (args, fs);
   ret = vasprintf (&msg, fs, args);
   va_end (args);
-  if (ret == -1)
+  if (ret == -1) {
+    error ("record a warning: %m");
     return -1;
+  }
   warning ("%s", msg);
   ret = string_list_push (&r->warnings, msg);
   free (msg);
+  if (ret == -1)
+    error ("record a warning: %m");
   return ret;
 }
 
@@ -87,6 +121,7 @@ report_free (struct report *r)
     free (r->changes[i].path);
     free (r->changes[i].reason);
     free (r->changes[i].diff);
+    free (r->changes[i].orig);
   }
   free (r->changes);
   free_string_list (r->packages_removed);

@@ -143,7 +143,7 @@ need_real_debian12() {
         fail "could not build the Debian 12 test guest"
 }
 
-# boot_guest DISK FORMAT LOG [TIMEOUT=300] [BUS=virtio]
+# boot_guest DISK FORMAT LOG [TIMEOUT=300] [BUS=virtio] [NICSLOT=3]
 #
 # Boot DISK (FORMAT: raw, qcow2, vmdk...) under qemu TCG with the serial
 # console written to LOG, until the guest prints its boot marker or
@@ -151,8 +151,8 @@ need_real_debian12() {
 # BUS is virtio (virtio-blk), nvme, or ide (the pc machine's PIIX IDE,
 # which an unconverted VMware guest's initramfs drives with ata_piix: the
 # positive control).  The NIC is virtio-net on
-# user-mode networking with restrict=on, in PCI slot 3 (ens3 on the
-# default pc machine).
+# user-mode networking with restrict=on, in PCI slot NICSLOT (3: ens3 on
+# the default pc machine; 5: ens5, where Nitro puts the ENA).
 #
 # Prints the matching line on stdout and returns:
 #   0  "FERRY-BOOT-MARKER state=..." appeared
@@ -165,7 +165,7 @@ need_real_debian12() {
 # The body is a subshell, so it has its own EXIT trap and is safe to
 # call in $(...).
 boot_guest() (
-    local disk="$1" fmt="$2" log="$3" timeout="${4:-300}" bus="${5:-virtio}"
+    local disk="$1" fmt="$2" log="$3" timeout="${4:-300}" bus="${5:-virtio}" slot="${6:-3}"
     local marker='FERRY-BOOT-MARKER state='
     local failure='Gave up waiting for root|Kernel panic|You are in emergency mode|emergency mode'
     local -a qemu blkdev
@@ -184,7 +184,7 @@ boot_guest() (
           -drive "file=${disk//,/,,},format=$fmt,if=none,id=d0,snapshot=on"
           "${blkdev[@]}"
           -netdev user,id=n0,restrict=on
-          -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,addr=0x3
+          -device "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,addr=$slot"
           -serial "file:$log")
     # If this subshell dies without running its trap, the kernel kills qemu.
     if command -v setpriv >/dev/null 2>&1; then
@@ -277,4 +277,20 @@ phony_linux() {
             { tail -n 20 "$phony_dir.log" >&2; fail "phony_linux: building the phony guests failed"; }
         touch "$phony_dir/.done"
     fi
+}
+
+# Change report assertions, on the report in $rep:
+# diff_has FILE LINE: the report's diff for FILE contains LINE.
+diff_has() {
+    jq -e --arg f "$1" --arg l "$2" \
+       '[.changes[] | select(.file == $f) | .diff | split("\n")] | add | index($l)' "$rep" >/dev/null ||
+        fail "$(basename "$rep"): no line '$2' in the diff of $1: $(jq -r --arg f "$1" '.changes[] | select(.file == $f) | .diff' "$rep")"
+}
+changed() {
+    jq -e --arg f "$1" '.changes[] | select(.file == $f and .action == "modified")' "$rep" >/dev/null ||
+        fail "$(basename "$rep"): $1 not modified"
+}
+unchanged() {
+    ! jq -e --arg f "$1" '.changes[] | select(.file == $f)' "$rep" >/dev/null ||
+        fail "$(basename "$rep"): $1 should not change"
 }

@@ -38,21 +38,6 @@ convert() {
         fail "$v: outputs missing: $(ls "$tmpdir/out-$v")"
     [ -z "$(ls -A "$TMPDIR")" ] || fail "$v: temp files left: $(ls -A "$TMPDIR")"
 }
-# diff_has FILE LINE: the report's diff for FILE contains LINE.
-diff_has() {
-    jq -e --arg f "$1" --arg l "$2" \
-       '.changes[] | select(.file == $f) | .diff | split("\n") | index($l)' "$rep" >/dev/null ||
-        fail "$(basename "$rep"): no line '$2' in the diff of $1: $(jq -r --arg f "$1" '.changes[] | select(.file == $f) | .diff' "$rep")"
-}
-changed() {
-    jq -e --arg f "$1" '.changes[] | select(.file == $f and .action == "modified")' "$rep" >/dev/null ||
-        fail "$(basename "$rep"): $1 not modified"
-}
-unchanged() {
-    ! jq -e --arg f "$1" '.changes[] | select(.file == $f)' "$rep" >/dev/null ||
-        fail "$(basename "$rep"): $1 should not change"
-}
-
 # ifupdown: devices by UUID, ens192 -> ens3.
 convert ifupdown
 uuid1=$(jq -r '.changes[] | select(.file == "/etc/fstab") | .diff' "$rep" | grep -oE '^\+UUID=[0-9a-f-]+\s+/\s' | grep -oE '[0-9a-f-]{36}')

@@ -42,6 +42,9 @@
 #            by device name; extlinux.conf and update-extlinux.conf;
 #            /etc/network/interfaces eth0 dhcp; mkinitfs; open-vm-tools in
 #            the apk database; no udev, so NICs keep kernel names.
+#   alma8fail  alma8 whose dracut fails (/etc/ferry-phony-fail).
+#   tworoots   two operating systems (the alpine and sles15 trees on
+#              sda1 and sda2): ferry must ask for --root.
 set -euo pipefail
 
 prog="${0##*/}"
@@ -546,8 +549,8 @@ for v in rocky9 alma8 amzn2023 sles15 alpine; do
     (cd "$work/$v" && tar --numeric-owner --owner=0 --group=0 -cf "$work/$v.tar" .)
 done
 
-# One appliance for all five disks.
-for v in rocky9 alma8 amzn2023 sles15 alpine; do
+# One appliance for all the disks.
+for v in rocky9 alma8 amzn2023 sles15 alpine alma8fail tworoots; do
     rm -f "$outdir/$v.img"
     truncate -s 1G "$outdir/$v.img"
 done
@@ -558,7 +561,8 @@ fi
 w="$work"
 guestfish --rw \
     -a "$outdir/rocky9.img" -a "$outdir/alma8.img" -a "$outdir/amzn2023.img" \
-    -a "$outdir/sles15.img" -a "$outdir/alpine.img" <<EOF
+    -a "$outdir/sles15.img" -a "$outdir/alpine.img" -a "$outdir/alma8fail.img" \
+    -a "$outdir/tworoots.img" <<EOF
 run
 # rocky9: sda1 /boot, sda2 LVM (rl-root XFS 600M, rl-swap 32M)
 part-init /dev/sda mbr
@@ -623,5 +627,27 @@ mount /dev/sde3 /
 mkdir /boot
 mount /dev/sde1 /boot
 tar-in $w/alpine.tar /
+umount-all
+# alma8fail: as alma8, with a dracut that fails
+part-init /dev/sdf mbr
+part-add /dev/sdf p 2048 1957887
+part-add /dev/sdf p 1957888 -1
+mkfs ext4 /dev/sdf1
+mkswap /dev/sdf2
+mount /dev/sdf1 /
+tar-in $w/alma8.tar /
+write /etc/ferry-phony-fail "fail"
+umount-all
+# tworoots
+part-init /dev/sdg mbr
+part-add /dev/sdg p 2048 1048575
+part-add /dev/sdg p 1048576 -1
+mkfs ext4 /dev/sdg1
+mkfs ext4 /dev/sdg2
+mount /dev/sdg1 /
+tar-in $w/alpine.tar /
+umount-all
+mount /dev/sdg2 /
+tar-in $w/rocky9.tar /
 umount-all
 EOF

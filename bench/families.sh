@@ -1,0 +1,80 @@
+#!/bin/bash
+# bench/families.sh [--logs DIR]
+#
+# What ferry and virt-v2v each do to the same phony guests of every
+# family (tests/images/phony-linux.sh: Rocky 9 on LVM/XFS, AlmaLinux 8
+# with ifcfg, Amazon Linux 2023, SLES 15 on btrfs, Alpine 3.19), for KVM.
+# Both run in the same session, one after the other:
+#
+#   ferry      ferry convert -i disk IMG -o local -os D -of qcow2
+#   virt-v2v   virt-v2v -i disk IMG -o local -os D -of qcow2
+#
+# For each guest it prints each tool's exit status and wall time, and
+# the files each changed: ferry's from its change report, virt-v2v's
+# from `virt-diff --checksum` between the source and its output (so
+# files virt-v2v touched without changing their content are not
+# listed).  The phony guests' tools are busybox scripts (see
+# phony-linux.sh), so virt-v2v's calls to rpm and dracut run too.
+#
+# Environment: FERRY (default ../ferry), TMPDIR (default /var/tmp),
+# FERRY_TEST_CACHE (where the phony guests are cached).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+FERRY="${FERRY:-$here/../ferry}"
+logs=
+[ "${1:-}" = --logs ] && { logs="$2"; mkdir -p "$logs"; }
+for c in virt-v2v virt-diff jq "$FERRY"; do
+    command -v "$c" >/dev/null || { echo "families.sh: $c is not installed" >&2; exit 1; }
+done
+work="$(mktemp -d "${TMPDIR:-/var/tmp}/ferry-families.XXXXXX")"
+trap 'rm -rf -- "$work"' EXIT
+export TMPDIR="$work"
+# The peers have no TCG fallback: use TCG when a KVM appliance fails.
+export LIBGUESTFS_BACKEND=direct
+if ! guestfish -a /dev/null run >/dev/null 2>&1; then
+    export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+fi
+cache="${FERRY_TEST_CACHE:-/var/cache/ferry-tests}"
+sum="$(sha256sum < "$here/../tests/images/phony-linux.sh")"
+phony="$cache/phony-linux-${sum:0:12}"
+if [ ! -f "$phony/.done" ]; then
+    mkdir -p "$cache"
+    "$here/../tests/images/phony-linux.sh" "$phony" > "$phony.log" 2>&1
+    touch "$phony/.done"
+fi
+
+printf '| guest | tool | exit | wall s | files changed |\n| --- | --- | --- | --- | --- |\n'
+for v in rocky9 alma8 amzn2023 sles15 alpine; do
+    img="$phony/$v.img"
+    # ferry
+    mkdir "$work/f-$v"
+    t0=$(date +%s.%N); rc=0
+    "$FERRY" convert -q -i disk "$img" -o local -os "$work/f-$v" -of qcow2 \
+        > "$work/f-$v.log" 2>&1 || rc=$?
+    t=$(echo "$(date +%s.%N) - $t0" | bc)
+    if [ "$rc" = 0 ]; then
+        files=$(jq -r '[.changes[] | "\(.file) (\(.action))"] + [.packages_removed[] | "rpm/apk: -\(.)"] | join(", ")' \
+                    "$work/f-$v/$v.changes.json")
+    else
+        files="$(tail -n 1 "$work/f-$v.log")"
+    fi
+    printf '| %s | ferry | %s | %.0f | %s |\n' "$v" "$rc" "$t" "$files"
+    # virt-v2v
+    mkdir "$work/v-$v"
+    t0=$(date +%s.%N); rc=0
+    timeout 900 virt-v2v -i disk "$img" -o local -os "$work/v-$v" -of qcow2 \
+        > "$work/v-$v.log" 2>&1 || rc=$?
+    t=$(echo "$(date +%s.%N) - $t0" | bc)
+    out=$(ls "$work/v-$v"/*-sda 2>/dev/null | head -n 1 || true)
+    if [ "$rc" = 0 ] && [ -n "$out" ]; then
+        files=$(virt-diff --checksum --format=raw -a "$img" --format=qcow2 -A "$out" 2>/dev/null |
+                    awk '/^[-+=] /{ sub(/^[-+=] [^ ]+ +[0-9]+ +/, "", $0) } 1' |
+                    grep -vE '^ ' | sed -e 's/^= /changed /' -e 's/^+ /added /' -e 's/^- /deleted /' |
+                    awk '{print $2 " (" $1 ")"}' | sort -u | paste -sd, -)
+    else
+        files="$(grep -E 'virt-v2v: error' "$work/v-$v.log" | head -n 1)"
+    fi
+    printf '| %s | virt-v2v | %s | %.0f | %s |\n' "$v" "$rc" "$t" "$files"
+    [ -z "$logs" ] || cp "$work/f-$v.log" "$work/v-$v.log" "$logs/"
+    rm -rf "$work/f-$v" "$work/v-$v"
+done
