@@ -4,7 +4,9 @@
 # tar) and as a VMX datastore directory (descriptor + flat extent under
 # a snapshot delta).  Each converts, keeps the source untouched, carries
 # the VM's name, memory, vCPUs, MAC and network into the libvirt XML,
-# and boots on virtio-blk + virtio-net with an IPv4 lease.
+# and boots on virtio-blk + virtio-net with an IPv4 lease (the OVA) or
+# the static address --mac gave its NIC (the VMX: 10.0.2.50, which
+# qemu's DHCP would never hand out).
 set -euo pipefail
 source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
 require_cmd qemu-system-x86_64 qemu-img jq tar
@@ -32,14 +34,14 @@ print(f"ok: {path.rsplit('/', 1)[1]}: {name}, {mem} KiB, {vcpus} vCPUs, {iftype}
 EOF
 }
 
-boot_check() {   # WHAT DISK
-    local line
+boot_check() {   # WHAT DISK [IPV4-REGEX]
+    local line ip="${3:-10\.0\.2\.[0-9]+}"
     line=$(boot_guest "$2" qcow2 "$tmpdir/$1-boot.log" 400 virtio) ||
         fail "$1: converted guest did not boot: $line"
     echo "$line"
     grep -q 'state=running' <<<"$line" || fail "$1: system state: $line"
     grep -qE 'root=/dev/vda[0-9]' <<<"$line" || fail "$1: root is not on /dev/vda: $line"
-    grep -qE 'ipv4=ens3:10\.0\.2\.' <<<"$line" || fail "$1: no IPv4 lease on ens3: $line"
+    grep -qE "ipv4=ens3:$ip( |$)" <<<"$line" || fail "$1: no IPv4 address $ip on ens3: $line"
     grep -q 'failed=0' <<<"$line" || fail "$1: failed units: $line"
 }
 
@@ -71,16 +73,21 @@ echo "copy estimate $estimate bytes, written $written bytes"
 boot_check ova "$tmpdir/ova-out/web01-sda"
 rm -f "$tmpdir/web01.ova"
 
-# 2. VMX, with the network mapped to a host bridge.
+# 2. VMX, with the network mapped to a host bridge and a static
+# address for its NIC.
 VM_NICS="00:50:56:8a:44:01@VM_Network" VM_CPUS=1 VM_MEMORY_MB=1024 \
     "$FERRY_IMAGES/vsphere-export.sh" vmx "$tmpdir/db01" db01 "$deb12_vmdk"
 vm_sum=$(cd "$tmpdir/db01" && sha256sum ./* | sha256sum)
 mkdir "$tmpdir/vmx-out"
 "$FERRY" convert -i vmx "$tmpdir/db01/db01.vmx" -b "VM Network:br0" \
-    -o local -os "$tmpdir/vmx-out" -of qcow2 > "$tmpdir/vmx.log" 2>&1 ||
+    --mac 00:50:56:8a:44:01:ip:10.0.2.50,10.0.2.2,24,10.0.2.3 -o local -os "$tmpdir/vmx-out" -of qcow2 > "$tmpdir/vmx.log" 2>&1 ||
     { cat "$tmpdir/vmx.log"; fail "convert -i vmx failed"; }
 [ "$(cd "$tmpdir/db01" && sha256sum ./* | sha256sum)" = "$vm_sum" ] || fail "the VMX's files were modified"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
 domxml_check "$tmpdir/vmx-out/db01.xml" db01 1048576 1 bridge br0 00:50:56:8a:44:01
-boot_check vmx "$tmpdir/vmx-out/db01-sda"
+rep="$tmpdir/vmx-out/db01.changes.json"
+for l in "+iface ens3 inet static" "+    address 10.0.2.50/24" "+    gateway 10.0.2.2"; do
+    diff_has /etc/network/interfaces "$l"
+done
+boot_check vmx "$tmpdir/vmx-out/db01-sda" "10\\.0\\.2\\.50"
 echo "PASS: OVA and VMX exports convert and boot"
