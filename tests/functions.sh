@@ -294,3 +294,29 @@ unchanged() {
     ! jq -e --arg f "$1" '.changes[] | select(.file == $f)' "$rep" >/dev/null ||
         fail "$(basename "$rep"): $1 should not change"
 }
+
+# need_real_debian12_lvm: as need_real_debian12, for the second real
+# guest (tests/images/real-debian12-lvm.sh: separate /boot, LVM root);
+# sets $deb12lvm_vmdk.
+deb12lvm_vmdk=
+need_real_debian12_lvm() {
+    need_real_debian12
+    require_cmd guestfish
+    deb12lvm_vmdk="$("$FERRY_IMAGES/real-debian12-lvm.sh" "$(ferry_test_cache)")" ||
+        fail "could not build the Debian 12 LVM test guest"
+}
+
+# boot_expect WHAT DISK FORMAT BUS NICSLOT ROOT-REGEX IPV4-REGEX: boot
+# DISK with boot_guest and require the marker to say the system is
+# running with no failed units, its root on ROOT-REGEX and an address
+# matching IPV4-REGEX ("ens3:10\.0\.2\.[0-9]+").  Prints the marker.
+boot_expect() {
+    local what="$1" disk="$2" fmt="$3" bus="$4" slot="$5" root="$6" ip="$7" line
+    line=$(boot_guest "$disk" "$fmt" "$tmpdir/$what-boot.log" 400 "$bus" "$slot") ||
+        fail "$what: the converted guest did not boot: $line"
+    echo "$line"
+    grep -q 'state=running' <<<"$line" || fail "$what: system state: $line"
+    grep -qE "root=$root( |$)" <<<"$line" || fail "$what: root is not $root: $line"
+    grep -qE "ipv4=$ip( |,|$)" <<<"$line" || fail "$what: no IPv4 address $ip: $line"
+    grep -q 'failed=0' <<<"$line" || fail "$what: failed units: $line"
+}

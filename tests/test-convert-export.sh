@@ -35,14 +35,7 @@ EOF
 }
 
 boot_check() {   # WHAT DISK [IPV4-REGEX]
-    local line ip="${3:-10\.0\.2\.[0-9]+}"
-    line=$(boot_guest "$2" qcow2 "$tmpdir/$1-boot.log" 400 virtio) ||
-        fail "$1: converted guest did not boot: $line"
-    echo "$line"
-    grep -q 'state=running' <<<"$line" || fail "$1: system state: $line"
-    grep -qE 'root=/dev/vda[0-9]' <<<"$line" || fail "$1: root is not on /dev/vda: $line"
-    grep -qE "ipv4=ens3:$ip( |$)" <<<"$line" || fail "$1: no IPv4 address $ip on ens3: $line"
-    grep -q 'failed=0' <<<"$line" || fail "$1: failed units: $line"
+    boot_expect "$1" "$2" qcow2 virtio 3 '/dev/vda[0-9]' "ens3:${3:-10\.0\.2\.[0-9]+}"
 }
 
 # 1. OVA.

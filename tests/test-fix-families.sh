@@ -38,25 +38,33 @@ warned() {
         fail "$(basename "$rep"): no warning matching '$1': $(jq -c .warnings "$rep")"
 }
 
-# Rocky 9 for KVM: LVM root on XFS, separate /boot, NM keyfile,
-# SELinux enforcing, VMware tools from rpm and a VMware repo.
-convert rocky9 kvm
+# Rocky 9 for OpenStack: LVM root on XFS, separate /boot, NM keyfile,
+# SELinux enforcing, VMware tools from rpm, from the tarball and a
+# VMware repo, cloud-init disabled by the installer.
+convert rocky9 openstack
 f=/etc/NetworkManager/system-connections/ens192.nmconnection
 diff_has $f "-interface-name=ens192"
 diff_has $f "+interface-name=ens3"
 diff_has $f "-mac-address=00:50:56:9A:10:01"
 unchanged /etc/fstab                       # LVM and UUID: already stable
 action /etc/yum.repos.d/vmware-tools.repo deleted
-diff_has /etc/dracut.conf.d/90-ferry-kvm.conf '+add_drivers+=" virtio_pci virtio_blk virtio_scsi virtio_net "'
+diff_has /etc/dracut.conf.d/90-ferry-openstack.conf '+add_drivers+=" virtio_pci virtio_blk virtio_scsi virtio_net "'
 action /boot/initramfs-5.14.0-362.8.1.el9_3.x86_64.img regenerated
+action /usr/bin/vmware-uninstall-tools.pl ran
+diff_has /boot/loader/entries/0f1e2d3c4b5a69788796a5b4c3d2e1f0-5.14.0-362.8.1.el9_3.x86_64.conf \
+    "+options root=/dev/mapper/rl-root ro resume=/dev/mapper/rl-swap rd.lvm.lv=rl/root rd.lvm.lv=rl/swap rhgb quiet console=ttyS0"
+diff_has /etc/default/grub '+GRUB_CMDLINE_LINUX="resume=/dev/mapper/rl-swap rd.lvm.lv=rl/root rd.lvm.lv=rl/swap rhgb quiet console=ttyS0"'
+action /etc/cloud/cloud-init.disabled deleted
+diff_has /etc/cloud/cloud.cfg.d/90-ferry-datasource.cfg '+datasource_list: [ ConfigDrive, OpenStack, None ]'
+action /var/lib/cloud/instances removed
 action /.autorelabel created
 [ "$(removed_pkgs)" = "open-vm-tools open-vm-tools-desktop" ] || fail "rocky9: removed: $(removed_pkgs)"
-unchanged /etc/cloud/cloud-init.disabled   # plain KVM has no datasource
 [ "$(nic)" = ens3 ] || fail "rocky9: NIC $(nic)"
-echo "ok: rocky9 (LVM, XFS, /boot, NM keyfile, SELinux, dracut)"
+echo "ok: rocky9 (LVM, XFS, /boot, NM keyfile, SELinux, dracut, cloud-init)"
 
-# AlmaLinux 8 for OpenStack, with a static address for its NIC: the
-# source MAC is given by a libvirt domain, the disk by device names.
+# AlmaLinux 8 for KVM, two disks, with a static address for its NIC
+# and a package injected: the source MAC is given by a libvirt domain,
+# the disks by device names.
 cat > "$tmpdir/alma8.xml" <<EOF
 <domain type='kvm'>
   <name>alma8</name>
@@ -69,6 +77,11 @@ cat > "$tmpdir/alma8.xml" <<EOF
       <source file='$phony_dir/alma8.img'/>
       <target dev='sda' bus='scsi'/>
     </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$phony_dir/alma8-disk2.img'/>
+      <target dev='sdb' bus='scsi'/>
+    </disk>
     <interface type='network'>
       <mac address='00:15:5d:01:02:03'/>
       <source network='External'/>
@@ -77,8 +90,11 @@ cat > "$tmpdir/alma8.xml" <<EOF
   </devices>
 </domain>
 EOF
-o="$tmpdir/out-alma8-openstack"; mkdir "$o"
-"$FERRY" convert -q -i libvirtxml "$tmpdir/alma8.xml" -o local -os "$o" --target openstack \
+mkdir "$tmpdir/pkgs"
+echo "phony package" > "$tmpdir/pkgs/qemu-guest-agent-8.0.0-1.el8.x86_64.rpm"
+o="$tmpdir/out-alma8-kvm"; mkdir "$o"
+"$FERRY" convert -q -i libvirtxml "$tmpdir/alma8.xml" -o local -os "$o" \
+    --inject-package "$tmpdir/pkgs" \
     --mac 00:15:5D:01:02:03:ip:192.0.2.10,192.0.2.1,24,192.0.2.53,192.0.2.54 ||
     fail "alma8: convert failed"
 rep="$o/alma8.changes.json"
@@ -86,10 +102,14 @@ uuid_root=$(jq -r '.changes[] | select(.file == "/etc/fstab") | .diff' "$rep" |
                 grep -oE '^\+UUID=[0-9a-f-]+\s+/\s' | grep -oE '[0-9a-f-]{36}')
 [ -n "$uuid_root" ] || fail "alma8: root not by UUID in fstab"
 d=$(jq -r '.changes[] | select(.file == "/boot/grub2/grubenv") | .diff' "$rep")
-grep -qE "^\+kernelopts=root=UUID=$uuid_root ro resume=UUID=[0-9a-f-]{36} rhgb quiet console=ttyS0 \$" <<<"$d" ||
+grep -qE "^\+kernelopts=root=UUID=$uuid_root ro resume=UUID=[0-9a-f-]{36} rhgb quiet \$" <<<"$d" ||
     fail "alma8: grubenv kernelopts: $d"
 unchanged /boot/loader/entries/0f1e2d3c4b5a69788796a5b4c3d2e1f0-4.18.0-513.5.1.el8_9.x86_64.conf
-diff_has /etc/default/grub '+GRUB_CMDLINE_LINUX="resume=UUID='"$(grep -oE 'resume=UUID=[0-9a-f-]{36}' <<<"$d" | head -1 | cut -d= -f3)"' rhgb quiet console=ttyS0"'
+diff_has /etc/default/grub '+GRUB_CMDLINE_LINUX="resume=UUID='"$(grep -oE 'resume=UUID=[0-9a-f-]{36}' <<<"$d" | head -1 | cut -d= -f3)"' rhgb quiet"'
+jq -r '.changes[] | select(.file == "/etc/fstab") | .diff' "$rep" | grep -qE '^\+UUID=[0-9a-f-]{36}\s+/data\s' ||
+    fail "alma8: /data on the second disk not by UUID"
+[ -f "$o/alma8-sdb" ] || fail "alma8: second disk not written"
+action qemu-guest-agent-8.0.0-1.el8.x86_64.rpm installed
 action /etc/sysconfig/network-scripts/ifcfg-ens192 deleted
 f=/etc/sysconfig/network-scripts/ifcfg-ens3
 action $f created
@@ -100,7 +120,6 @@ done
 jq -r --arg f $f '.changes[] | select(.file == $f) | .diff' "$rep" | grep -q 'HWADDR' &&
     fail "alma8: HWADDR survived"
 [ "$(removed_pkgs)" = "hyperv-daemons hyperv-daemons-license" ] || fail "alma8: removed: $(removed_pkgs)"
-warned 'cloud-init is not installed'
 action /.autorelabel created
 # What the report says is on the output disk.
 if command -v virt-cat >/dev/null; then
@@ -108,7 +127,7 @@ if command -v virt-cat >/dev/null; then
     grep -qx 'IPADDR=192.0.2.10' "$tmpdir/ifcfg.txt" && grep -qx 'DEVICE=ens3' "$tmpdir/ifcfg.txt" ||
         fail "alma8: output disk: $(cat "$tmpdir/ifcfg.txt")"
 fi
-echo "ok: alma8 (ifcfg renamed, --mac static, grubenv, Hyper-V daemons)"
+echo "ok: alma8 (two disks, ifcfg renamed, --mac static, grubenv, Hyper-V daemons, --inject-package)"
 
 # Amazon Linux 2023 for AWS: nvme + ena, Ec2 datasource, ens5.
 convert amzn2023 aws
@@ -119,7 +138,9 @@ diff_has /etc/cloud/cloud.cfg.d/90-ferry-datasource.cfg '+datasource_list: [ Ec2
 unchanged /etc/fstab
 unchanged /etc/default/grub                # already has AWS's arguments
 [ "$(nic)" = ens5 ] || fail "amzn2023: NIC $(nic)"
-echo "ok: amzn2023 (aws)"
+action /boot/efi/EFI/BOOT/BOOTX64.EFI created
+grep -q "firmware=['\"]efi['\"]" "$tmpdir/out-amzn2023-aws/amzn2023.xml" || fail "amzn2023: XML without UEFI firmware"
+echo "ok: amzn2023 (aws, UEFI)"
 
 # SLES 15 for Azure: btrfs subvolumes, swap by device name (dropped),
 # wicked, Hyper-V drivers and Azure's kernel arguments.
@@ -137,6 +158,7 @@ diff_has /etc/dracut.conf.d/90-ferry-azure.conf '+add_drivers+=" hv_vmbus hv_sto
 action /boot/initrd-5.14.21-150500.55.39-default regenerated
 [ "$(nic)" = eth0 ] || fail "sles15: NIC $(nic)"
 [ "$(removed_pkgs)" = open-vm-tools ] || fail "sles15: removed: $(removed_pkgs)"
+action /opt/VBoxGuestAdditions-7.0.12/uninstall.sh ran
 warned 'swap removed'
 echo "ok: sles15 (azure, btrfs)"
 

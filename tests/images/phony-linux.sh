@@ -25,19 +25,24 @@
 #            VG rl: root XFS, swap; BLS entries with options; NM keyfile
 #            ens192 bound to MAC 00:50:56:9a:10:01; SELinux enforcing;
 #            cloud-init installed but disabled, with old instance state;
-#            open-vm-tools and a vmware-tools yum repo.  No ena module.
+#            open-vm-tools and a vmware-tools yum repo, and VMware Tools
+#            from the tarball (vmware-uninstall-tools.pl).  No ena module.
 #   alma8    AlmaLinux 8.9 (ID_LIKE rhel): one ext4 root /dev/sda1 and
 #            swap /dev/sda2, both by device name in fstab; grubenv
 #            kernelopts with root=/dev/sda1 resume=/dev/sda2, BLS entries
 #            "options $kernelopts"; ifcfg-ens192 with HWADDR and
 #            NAME="System ens192"; SELinux permissive; hyperv-daemons
-#            (it came from Hyper-V).
-#   amzn2023 Amazon Linux 2023: XFS root (sda1, by UUID), BLS; cloud-init
-#            on; nvme and ena modules available but not in the initramfs.
+#            (it came from Hyper-V); a second disk (alma8-disk2.img) with
+#            /data on /dev/sdb1 by device name.
+#   amzn2023 Amazon Linux 2023, UEFI: GPT, ESP on sda1 (/boot/efi, with
+#            EFI/amzn/shimx64.efi and grubx64.efi but no EFI/BOOT), XFS root
+#            sda2 by UUID, BLS; cloud-init on; nvme and ena modules
+#            available but not in the initramfs.
 #   sles15   SLES 15 SP5: swap /dev/sda1 by name, btrfs root sda2 with
 #            subvolumes @/home and @/var (the top level is /); grub2 grub.cfg (linux lines);
 #            wicked ifcfg-eth0 with LLADDR; net.ifnames=0; a
-#            70-persistent-net.rules; initrd-VERSION.
+#            70-persistent-net.rules; initrd-VERSION; VirtualBox guest
+#            additions installed from their .run (uninstall.sh in /opt).
 #   alpine   Alpine 3.19: /boot ext4 sda1, swap sda2, root ext4 sda3, all
 #            by device name; extlinux.conf and update-extlinux.conf;
 #            /etc/network/interfaces eth0 dhcp; mkinitfs; open-vm-tools in
@@ -298,6 +303,14 @@ baseurl=https://packages.vmware.com/tools/releases/latest/rhel9/x86_64
 enabled=1
 EOF
     write_rpmdb "$r" bash kernel-core open-vm-tools open-vm-tools-desktop cloud-init NetworkManager
+    mkdir -p "$r/etc/vmware-tools"
+    echo 'libdir = "/usr/lib/vmware-tools"' > "$r/etc/vmware-tools/locations"
+    put "$r" usr/bin/vmware-uninstall-tools.pl 0755 <<'EOF'
+#!/usr/bin/busybox sh
+# phony VMware Tools tarball uninstaller (the real one is perl)
+echo "vmware-uninstall-tools.pl $*" >> /var/log/phony-tools.log
+rm -rf /etc/vmware-tools /usr/bin/vmware-uninstall-tools.pl
+EOF
 }
 
 # -------------------------------------------------------------- alma8
@@ -319,7 +332,9 @@ EOF
     put "$r" etc/fstab <<'EOF'
 /dev/sda1               /                       ext4    defaults        1 1
 /dev/sda2               swap                    swap    defaults        0 0
+/dev/sdb1               /data                   ext4    defaults        1 2
 EOF
+    mkdir -p "$r/data"
     modules "$r" "$kver" .ko.xz "${vmw_mods[@]}" "${virtio_mods[@]}" "${hv_mods[@]}"
     echo "phony vmlinuz $kver" | put "$r" "boot/vmlinuz-$kver"
     initrd "$r" "$kver" "boot/initramfs-$kver.img" .ko.xz "${hv_mods[@]}"
@@ -372,6 +387,7 @@ EOF
     echo "phony-amzn2023" | put "$r" etc/hostname
     put "$r" etc/fstab <<EOF
 UUID=$root_amzn     /           xfs    defaults,noatime  1   1
+LABEL=ESP           /boot/efi   vfat   defaults,noatime,uid=0,gid=0,umask=0077,shortname=winnt,x-systemd.automount 0 2
 EOF
     modules "$r" "$kver" .ko.xz "${virtio_mods[@]}" "${aws_mods[@]}" fs/xfs/xfs
     echo "phony vmlinuz $kver" | put "$r" "boot/vmlinuz-$kver"
@@ -393,6 +409,11 @@ users:
 datasource_list: [ Ec2, None ]
 EOF
     write_rpmdb "$r" bash kernel cloud-init amazon-ec2-net-utils
+    mkdir -p "$r/boot/efi/EFI/amzn"
+    echo "phony shim" > "$r/boot/efi/EFI/amzn/shimx64.efi"
+    echo "phony grub" > "$r/boot/efi/EFI/amzn/grubx64.efi"
+    (cd "$r/boot/efi" && tar -cf "$work/amzn2023-esp.tar" .)
+    rm -rf "$r/boot/efi/EFI"
 }
 
 # ------------------------------------------------------------- sles15
@@ -451,6 +472,12 @@ EOF
 SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="00:50:56:9a:20:02", ATTR{type}=="1", KERNEL=="eth*", NAME="eth0"
 EOF
     write_rpmdb "$r" bash kernel-default open-vm-tools wicked
+    put "$r" opt/VBoxGuestAdditions-7.0.12/uninstall.sh 0755 <<'EOF'
+#!/usr/bin/busybox sh
+# phony VirtualBox guest additions uninstaller
+echo "VBoxGuestAdditions uninstall.sh $*" >> /var/log/phony-tools.log
+rm -rf /opt/VBoxGuestAdditions-7.0.12
+EOF
 }
 
 # ------------------------------------------------------------- alpine
@@ -550,7 +577,7 @@ for v in rocky9 alma8 amzn2023 sles15 alpine; do
 done
 
 # One appliance for all the disks.
-for v in rocky9 alma8 amzn2023 sles15 alpine alma8fail tworoots; do
+for v in rocky9 alma8 amzn2023 sles15 alpine alma8fail tworoots alma8-disk2; do
     rm -f "$outdir/$v.img"
     truncate -s 1G "$outdir/$v.img"
 done
@@ -562,7 +589,7 @@ w="$work"
 guestfish --rw \
     -a "$outdir/rocky9.img" -a "$outdir/alma8.img" -a "$outdir/amzn2023.img" \
     -a "$outdir/sles15.img" -a "$outdir/alpine.img" -a "$outdir/alma8fail.img" \
-    -a "$outdir/tworoots.img" <<EOF
+    -a "$outdir/tworoots.img" -a "$outdir/alma8-disk2.img" <<EOF
 run
 # rocky9: sda1 /boot, sda2 LVM (rl-root XFS 600M, rl-swap 32M)
 part-init /dev/sda mbr
@@ -590,13 +617,19 @@ mkswap /dev/sdb2
 mount /dev/sdb1 /
 tar-in $w/alma8.tar /
 umount-all
-# amzn2023: sdc1 XFS root
-part-init /dev/sdc mbr
-part-add /dev/sdc p 2048 -1
-mkfs xfs /dev/sdc1
-set-uuid /dev/sdc1 $root_amzn
-mount /dev/sdc1 /
+# amzn2023: GPT, sdc1 ESP, sdc2 XFS root
+part-init /dev/sdc gpt
+part-add /dev/sdc p 2048 206847
+part-add /dev/sdc p 206848 -1
+part-set-gpt-type /dev/sdc 1 C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+mkfs vfat /dev/sdc1 label:ESP
+mkfs xfs /dev/sdc2
+set-uuid /dev/sdc2 $root_amzn
+mount /dev/sdc2 /
 tar-in $w/amzn2023.tar /
+mkdir-p /boot/efi
+mount /dev/sdc1 /boot/efi
+tar-in $w/amzn2023-esp.tar /boot/efi
 umount-all
 # sles15: sdd1 swap, sdd2 btrfs with @/home and @/var
 part-init /dev/sdd mbr
@@ -649,5 +682,12 @@ tar-in $w/alpine.tar /
 umount-all
 mount /dev/sdg2 /
 tar-in $w/rocky9.tar /
+umount-all
+# alma8-disk2: /data of alma8
+part-init /dev/sdh mbr
+part-add /dev/sdh p 2048 -1
+mkfs ext4 /dev/sdh1
+mount /dev/sdh1 /
+write /README "alma8 data disk"
 umount-all
 EOF

@@ -58,7 +58,7 @@ export LIBGUESTFS_BACKEND="${LIBGUESTFS_BACKEND:-direct}"
 [ -n "${LIBGUESTFS_BACKEND_SETTINGS:-}" ] || export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 # In the appliance the old disk is sda and the new one sdb.
 guestfish --network -x <<EOF > "$log" 2>&1
-add-drive-ro $base format:vmdk
+add $base readonly:true format:vmdk
 add $work/disk.raw format:raw
 run
 part-init /dev/sdb mbr
