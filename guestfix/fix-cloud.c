@@ -51,9 +51,9 @@ fix_cloudinit (guestfs_h *g, struct guest *gu, const struct fix_params *p,
     CLEANUP_FREE char *text = gfile_read (g, ci_disablers[i], &there);
     if (!there)
       continue;
-    if (text == NULL && there && !guest_has_file (g, ci_disablers[i]))
-      continue;
-    if (gfile_update (g, r, p->dry_run, ci_disablers[i], text ? text : "",
+    if (text == NULL)
+      return -1;
+    if (gfile_update (g, r, p->dry_run, ci_disablers[i], text,
                       NULL, "it keeps cloud-init from running") == -1)
       return -1;
   }

@@ -224,8 +224,12 @@ new_static_config (guestfs_h *g, struct guest *gu, const char *name,
       return -1;
     return 0;
   }
-  error ("--mac: the guest has no network configuration for %s to make "
-         "static, and ferry cannot tell which network stack it uses", name);
+  if (kind)
+    error ("--mac: nothing in the guest configures %s, and ferry does not "
+           "create new %s configurations: add one for it first", name, kind);
+  else
+    error ("--mac: the guest has no network configuration for %s to make "
+           "static, and ferry cannot tell which network stack it uses", name);
   return -2;
 }
 

@@ -71,6 +71,7 @@ grun (guestfs_h *g, const char *what, const char *const *argv)
     /* libguestfs prefixes the tool's stderr with "command: ". */
     if (msg && strncmp (msg, "command: ", 9) == 0)
       msg += 9;
+    last = msg ? msg : last;
     /* The useful part of a failed tool's output is its last line. */
     if (msg) {
       const char *end = msg + strlen (msg);

@@ -620,7 +620,7 @@ umount-all
 # amzn2023: GPT, sdc1 ESP, sdc2 XFS root
 part-init /dev/sdc gpt
 part-add /dev/sdc p 2048 206847
-part-add /dev/sdc p 206848 -1
+part-add /dev/sdc p 206848 -34
 part-set-gpt-type /dev/sdc 1 C12A7328-F81F-11D2-BA4B-00A0C93EC93B
 mkfs vfat /dev/sdc1 label:ESP
 mkfs xfs /dev/sdc2
