@@ -272,7 +272,8 @@ phony_linux() {
     sum="$(sha256_of "$FERRY_IMAGES/phony-linux.sh")" || fail "phony_linux: no script"
     phony_dir="$(ferry_test_cache)/phony-linux-${sum:0:12}"
     if [ ! -f "$phony_dir/.done" ]; then
-        rm -rf "$phony_dir"
+        # Builds of older versions of the script are of no more use.
+        rm -rf "$phony_dir" "$(ferry_test_cache)"/phony-linux-*
         "$FERRY_IMAGES/phony-linux.sh" "$phony_dir" > "$phony_dir.log" 2>&1 ||
             { tail -n 20 "$phony_dir.log" >&2; fail "phony_linux: building the phony guests failed"; }
         touch "$phony_dir/.done"
