@@ -3,7 +3,8 @@
 #
 # What ferry and virt-v2v each do to the same phony guests of every
 # family (tests/images/phony-linux.sh: Rocky 9 on LVM/XFS, AlmaLinux 8
-# with ifcfg, Amazon Linux 2023, SLES 15 on btrfs, Alpine 3.19), for KVM.
+# with ifcfg, Amazon Linux 2023, SLES 15 on btrfs, Alpine 3.19; and
+# phony-debian.sh's Debian 12 with ifupdown), for KVM.
 # Both run in the same session, one after the other:
 #
 #   ferry      ferry convert -i disk IMG -o local -os D -of qcow2
@@ -17,7 +18,8 @@
 # phony-linux.sh), so virt-v2v's calls to rpm and dracut run too.
 #
 # Environment: FERRY (default ../ferry), TMPDIR (default /var/tmp),
-# FERRY_TEST_CACHE (where the phony guests are cached).
+# FERRY_TEST_CACHE (where the phony guests are cached), GUESTS (the
+# rows, default "debian12 rocky9 alma8 amzn2023 sles15 alpine").
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 FERRY="${FERRY:-$here/../ferry}"
@@ -43,38 +45,58 @@ if [ ! -f "$phony/.done" ]; then
     touch "$phony/.done"
 fi
 
+"$here/../tests/images/phony-debian.sh" ifupdown "$work/debian12.img"
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }'; }
+
 printf '| guest | tool | exit | wall s | files changed |\n| --- | --- | --- | --- | --- |\n'
-for v in rocky9 alma8 amzn2023 sles15 alpine; do
+for v in ${GUESTS:-debian12 rocky9 alma8 amzn2023 sles15 alpine}; do
     img="$phony/$v.img"
+    [ "$v" != debian12 ] || img="$work/debian12.img"
     # ferry
     mkdir "$work/f-$v"
     t0=$(date +%s.%N); rc=0
     "$FERRY" convert -q -i disk "$img" -o local -os "$work/f-$v" -of qcow2 \
         > "$work/f-$v.log" 2>&1 || rc=$?
-    t=$(echo "$(date +%s.%N) - $t0" | bc)
+    t=$(elapsed "$t0")
     if [ "$rc" = 0 ]; then
         files=$(jq -r '[.changes[] | "\(.file) (\(.action))"] + [.packages_removed[] | "rpm/apk: -\(.)"] | join(", ")' \
                     "$work/f-$v/$v.changes.json")
     else
         files="$(tail -n 1 "$work/f-$v.log")"
     fi
-    printf '| %s | ferry | %s | %.0f | %s |\n' "$v" "$rc" "$t" "$files"
+    printf '| %s | ferry | %s | %s | %s |\n' "$v" "$rc" "$t" "$files"
     # virt-v2v
     mkdir "$work/v-$v"
     t0=$(date +%s.%N); rc=0
     timeout 900 virt-v2v -i disk "$img" -o local -os "$work/v-$v" -of qcow2 \
         > "$work/v-$v.log" 2>&1 || rc=$?
-    t=$(echo "$(date +%s.%N) - $t0" | bc)
+    t=$(elapsed "$t0")
     out=$(ls "$work/v-$v"/*-sda 2>/dev/null | head -n 1 || true)
     if [ "$rc" = 0 ] && [ -n "$out" ]; then
+        # "- X" / "+ X" with identical X only differ in st_dev (some
+        # appliance kernels): not a change.  "=" lines changed content.
         files=$(virt-diff --checksum --format=raw -a "$img" --format=qcow2 -A "$out" 2>/dev/null |
-                    awk '/^[-+=] /{ sub(/^[-+=] [^ ]+ +[0-9]+ +/, "", $0) } 1' |
-                    grep -vE '^ ' | sed -e 's/^= /changed /' -e 's/^+ /added /' -e 's/^- /deleted /' |
-                    awk '{print $2 " (" $1 ")"}' | sort -u | paste -sd, -)
+                    awk '/^[-+=] / {
+                             p = ""
+                             for (i = 2; i <= NF; i++) if ($i ~ /^\//) { p = $i; break }
+                             if (p == "") next
+                             t = substr($0, 3)
+                             if ($1 == "=") eq[p] = 1
+                             else if ($1 == "-") old[p] = t
+                             else new[p] = t
+                         }
+                         END {
+                             for (p in eq) print p " (changed)"
+                             for (p in old) if (!(p in eq)) {
+                                 if (!(p in new)) print p " (deleted)"
+                                 else if (old[p] != new[p]) print p " (changed)"
+                             }
+                             for (p in new) if (!(p in old) && !(p in eq)) print p " (added)"
+                         }' | sort | paste -sd, - | sed 's/,/, /g')
     else
         files="$(grep -E 'virt-v2v: error' "$work/v-$v.log" | head -n 1)"
     fi
-    printf '| %s | virt-v2v | %s | %.0f | %s |\n' "$v" "$rc" "$t" "$files"
+    printf '| %s | virt-v2v | %s | %s | %s |\n' "$v" "$rc" "$t" "$files"
     [ -z "$logs" ] || cp "$work/f-$v.log" "$work/v-$v.log" "$logs/"
     rm -rf "$work/f-$v" "$work/v-$v"
 done
