@@ -4,7 +4,9 @@
 # What ferry and virt-v2v each do to the same phony guests of every
 # family (tests/images/phony-linux.sh: Rocky 9 on LVM/XFS, AlmaLinux 8
 # with ifcfg, Amazon Linux 2023, SLES 15 on btrfs, Alpine 3.19; and
-# phony-debian.sh's Debian 12 with ifupdown), for KVM.
+# phony-debian.sh's Debian 12 with ifupdown), for KVM; and the real
+# Debian 12 guest of the test suite (debian12-real: debootstrapped,
+# exported like vSphere), when the suite has built it.
 # Both run in the same session, one after the other:
 #
 #   ferry      ferry convert -i disk IMG -o local -os D -of qcow2
@@ -19,7 +21,8 @@
 #
 # Environment: FERRY (default ../ferry), TMPDIR (default /var/tmp),
 # FERRY_TEST_CACHE (where the phony guests are cached), GUESTS (the
-# rows, default "debian12 rocky9 alma8 amzn2023 sles15 alpine").
+# rows, default "debian12 rocky9 alma8 amzn2023 sles15 alpine
+# debian12-real").
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 FERRY="${FERRY:-$here/../ferry}"
@@ -49,9 +52,13 @@ fi
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }'; }
 
 printf '| guest | tool | exit | wall s | files changed |\n| --- | --- | --- | --- | --- |\n'
-for v in ${GUESTS:-debian12 rocky9 alma8 amzn2023 sles15 alpine}; do
-    img="$phony/$v.img"
+for v in ${GUESTS:-debian12 rocky9 alma8 amzn2023 sles15 alpine debian12-real}; do
+    img="$phony/$v.img" fmt=raw
     [ "$v" != debian12 ] || img="$work/debian12.img"
+    if [ "$v" = debian12-real ]; then
+        img="$cache/deb12-vmw-disk1.vmdk" fmt=vmdk
+        [ -f "$img" ] || { echo "| $v | (not built: run tests/test-convert-boot.sh first) | | | |"; continue; }
+    fi
     # ferry
     mkdir "$work/f-$v"
     t0=$(date +%s.%N); rc=0
@@ -60,7 +67,7 @@ for v in ${GUESTS:-debian12 rocky9 alma8 amzn2023 sles15 alpine}; do
     t=$(elapsed "$t0")
     if [ "$rc" = 0 ]; then
         files=$(jq -r '[.changes[] | "\(.file) (\(.action))"] + [.packages_removed[] | "rpm/apk: -\(.)"] | join(", ")' \
-                    "$work/f-$v/$v.changes.json")
+                    "$work/f-$v"/*.changes.json)
     else
         files="$(tail -n 1 "$work/f-$v.log")"
     fi
@@ -75,7 +82,7 @@ for v in ${GUESTS:-debian12 rocky9 alma8 amzn2023 sles15 alpine}; do
     if [ "$rc" = 0 ] && [ -n "$out" ]; then
         # "- X" / "+ X" with identical X only differ in st_dev (some
         # appliance kernels): not a change.  "=" lines changed content.
-        files=$(virt-diff --checksum --format=raw -a "$img" --format=qcow2 -A "$out" 2>/dev/null |
+        files=$(virt-diff --checksum --format="$fmt" -a "$img" --format=qcow2 -A "$out" 2>/dev/null |
                     awk '/^[-+=] / {
                              p = ""
                              for (i = 2; i <= NF; i++) if ($i ~ /^\//) { p = $i; break }

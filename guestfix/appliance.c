@@ -162,11 +162,11 @@ want_tcg (void)
 
   if (s && strstr (s, "force_tcg"))
     return true;
-  if (kvm_works (&why)) {
-    if (!kvm_memo_broken ())
-      return false;
+  /* The memo first: the probe costs seconds when KVM hangs. */
+  if (kvm_memo_broken ())
     why = "the appliance failed under KVM on an earlier run";
-  }
+  else if (kvm_works (&why))
+    return false;
   info ("KVM is not usable here (%s): running the appliance under TCG "
         "software emulation, which is slower", why);
   return true;

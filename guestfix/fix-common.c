@@ -107,34 +107,63 @@ devmaps_add (struct devmaps *d, const char *from, const char *to)
  * or vdX (KVM).
  */
 static int
+devmap_one (guestfs_h *g, struct devmaps *d, const char *dev)
+{
+  static const char *const prefixes[] = { "sd", "hd", "xvd", "vd", NULL };
+  CLEANUP_FREE char *type = NULL, *uuid = NULL;
+  size_t tl;
+  char to[128];
+
+  /* blkid on each device: much cheaper than guestfs_list_filesystems,
+   * which also scans LVM, md and btrfs.  Only filesystems and swap
+   * are mounted by device name; PVs, RAID members and LUKS are not.
+   */
+  type = guestfs_vfs_type (g, dev);
+  if (type == NULL || *type == '\0' || strcmp (type, "crypto_LUKS") == 0)
+    return 0;
+  tl = strlen (type);
+  if (tl >= 7 && strcmp (type + tl - 7, "_member") == 0)
+    return 0;
+  uuid = guestfs_vfs_uuid (g, dev);
+  if (uuid == NULL || *uuid == '\0')
+    return 0;
+  snprintf (to, sizeof to, "UUID=%s", uuid);
+  for (size_t p = 0; prefixes[p]; p++) {
+    char from[64];
+    snprintf (from, sizeof from, "/dev/%s%s", prefixes[p], dev + 7);
+    if (devmaps_add (d, from, to) == -1) {
+      error ("map guest devices: %m");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int
 build_devmap (guestfs_h *g, struct devmaps *d)
 {
-  CLEANUP_STRING_LIST char **fss = guestfs_list_filesystems (g);
+  CLEANUP_STRING_LIST char **devs = guestfs_list_devices (g);
+  CLEANUP_STRING_LIST char **parts = NULL;
 
-  if (fss == NULL) {
-    error ("list the guest's filesystems: %s", guestfs_last_error (g));
+  if (devs == NULL || (parts = guestfs_list_partitions (g)) == NULL) {
+    error ("list the guest's disks: %s", guestfs_last_error (g));
     return -1;
   }
-  for (size_t i = 0; fss[i]; i += 2) {
-    const char *dev = fss[i];
-    CLEANUP_FREE char *uuid = NULL;
-    char to[128];
-    static const char *const prefixes[] = { "sd", "hd", "xvd", "vd", NULL };
+  for (size_t i = 0; parts[i]; i++)
+    if (strncmp (parts[i], "/dev/sd", 7) == 0 &&
+        devmap_one (g, d, parts[i]) == -1)
+      return -1;
+  /* A filesystem on a whole disk, without a partition table. */
+  for (size_t i = 0; devs[i]; i++) {
+    size_t len = strlen (devs[i]);
+    bool partitioned = false;
 
-    if (strncmp (dev, "/dev/sd", 7) != 0 || strcmp (fss[i + 1], "unknown") == 0)
+    if (strncmp (devs[i], "/dev/sd", 7) != 0)
       continue;
-    uuid = guestfs_vfs_uuid (g, dev);
-    if (uuid == NULL || *uuid == '\0')
-      continue;
-    snprintf (to, sizeof to, "UUID=%s", uuid);
-    for (size_t p = 0; prefixes[p]; p++) {
-      char from[64];
-      snprintf (from, sizeof from, "/dev/%s%s", prefixes[p], dev + 7);
-      if (devmaps_add (d, from, to) == -1) {
-        error ("map guest devices: %m");
-        return -1;
-      }
-    }
+    for (size_t k = 0; parts[k] && !partitioned; k++)
+      partitioned = strncmp (parts[k], devs[i], len) == 0;
+    if (!partitioned && devmap_one (g, d, devs[i]) == -1)
+      return -1;
   }
   return 0;
 }
