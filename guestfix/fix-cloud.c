@@ -119,6 +119,13 @@ static const char *const vbox_pkgs[] = {
   "virtualbox-guest-", "VBoxGuestAdditions", NULL
 };
 
+bool
+hypervisor_tool_package (const char *name, bool keep_hyperv)
+{
+  return prefixed (name, vmware_pkgs) || prefixed (name, vbox_pkgs) ||
+    (!keep_hyperv && prefixed (name, hyperv_pkgs));
+}
+
 /* Repository definitions that would reinstall VMware's tools. */
 static int
 remove_repos (guestfs_h *g, const struct fix_params *p, struct report *r)
@@ -209,8 +216,7 @@ remove_tools (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   first = k;
   for (size_t i = 0; gu->packages && gu->packages[i]; i++) {
     const char *pkg = gu->packages[i];
-    if (prefixed (pkg, vmware_pkgs) || prefixed (pkg, vbox_pkgs) ||
-        (!p->target->keeps_hyperv_tools && prefixed (pkg, hyperv_pkgs)))
+    if (hypervisor_tool_package (pkg, p->target->keeps_hyperv_tools))
       argv[k++] = pkg;
   }
   argv[k] = NULL;

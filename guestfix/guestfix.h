@@ -196,6 +196,10 @@ extern int fix_cloudinit (guestfs_h *g, struct guest *gu,
 /* UEFI guests: EFI/BOOT/BOOTX64.EFI when it is missing. */
 extern int fix_uefi_fallback (guestfs_h *g, struct guest *gu,
                               const struct fix_params *p, struct report *r);
+/* Whether package NAME is a hypervisor's guest tools (VMware,
+ * VirtualBox, and Hyper-V unless keep_hyperv).
+ */
+extern bool hypervisor_tool_package (const char *name, bool keep_hyperv);
 /* The old hypervisors' tools.  remove_argv is the family's package
  * removal command without package names ({"rpm", "-e", NULL}).
  */

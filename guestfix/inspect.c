@@ -375,10 +375,7 @@ inspect_json (struct json *j, const struct guest *gu)
   json_end_array (j);
   json_begin_array (j, "hypervisor_tools");
   for (size_t i = 0; gu->packages && gu->packages[i]; i++)
-    if (strncmp (gu->packages[i], "open-vm-tools", 13) == 0 ||
-        strstr (gu->packages[i], "vmware-tools") ||
-        strncmp (gu->packages[i], "hyperv-daemons", 14) == 0 ||
-        strncmp (gu->packages[i], "virtualbox-guest", 16) == 0)
+    if (hypervisor_tool_package (gu->packages[i], false))
       json_string (j, NULL, gu->packages[i]);
   json_end_array (j);
   json_end_object (j);
