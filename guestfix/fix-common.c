@@ -110,22 +110,28 @@ static int
 devmap_one (guestfs_h *g, struct devmaps *d, const char *dev)
 {
   static const char *const prefixes[] = { "sd", "hd", "xvd", "vd", NULL };
-  CLEANUP_FREE char *type = NULL, *uuid = NULL;
+  CLEANUP_STRING_LIST char **tags = NULL;
+  const char *type = NULL, *uuid = NULL;
   size_t tl;
   char to[128];
 
-  /* blkid on each device: much cheaper than guestfs_list_filesystems,
+  /* One blkid per device: much cheaper than guestfs_list_filesystems,
    * which also scans LVM, md and btrfs.  Only filesystems and swap
    * are mounted by device name; PVs, RAID members and LUKS are not.
+   * A device without any signature has no tags (or an error): skip it.
    */
-  type = guestfs_vfs_type (g, dev);
-  if (type == NULL || *type == '\0' || strcmp (type, "crypto_LUKS") == 0)
+  tags = guestfs_blkid (g, dev);
+  for (size_t i = 0; tags && tags[i] && tags[i + 1]; i += 2) {
+    if (strcmp (tags[i], "TYPE") == 0)
+      type = tags[i + 1];
+    else if (strcmp (tags[i], "UUID") == 0)
+      uuid = tags[i + 1];
+  }
+  if (type == NULL || uuid == NULL || *uuid == '\0' ||
+      strcmp (type, "crypto_LUKS") == 0)
     return 0;
   tl = strlen (type);
   if (tl >= 7 && strcmp (type + tl - 7, "_member") == 0)
-    return 0;
-  uuid = guestfs_vfs_uuid (g, dev);
-  if (uuid == NULL || *uuid == '\0')
     return 0;
   snprintf (to, sizeof to, "UUID=%s", uuid);
   for (size_t p = 0; prefixes[p]; p++) {
