@@ -14,7 +14,7 @@ packages=(
     libguestfs-dev libnbd-dev libvirt-dev libxml2-dev libssl-dev
     libcurl4-openssl-dev zlib1g-dev
     # run: qemu, NBD, the libguestfs appliance (it needs a host kernel)
-    qemu-utils qemu-system-x86 nbdkit libnbd-bin libguestfs-tools
+    qemu-utils qemu-system-x86 nbdkit libnbd-bin libguestfs-tools bubblewrap
     guestfs-tools libguestfs-xfs linux-image-amd64 zstd xz-utils lz4 gzip
     # tests, sample guest and benchmark peers
     debootstrap fdisk dosfstools e2fsprogs util-linux cpio

@@ -97,7 +97,20 @@ extern void json_bool (struct json *j, const char *key, bool v);
 extern void json_null (struct json *j, const char *key);
 /* Return the document (owned) or NULL if out of memory. */
 extern char *json_take (struct json *j);
-/* Escape s as a JSON string literal body into b. */
+/* Append s, a NUL-terminated byte string that need not be valid UTF-8
+ * (guest file contents, file names, messages), to b as the body of a
+ * JSON string literal, without the quotes.  The output is always valid
+ * UTF-8 and valid JSON (RFC 8259): well-formed UTF-8 sequences (up to
+ * U+10FFFF) are copied; each byte that does not begin one - Latin-1
+ * and other 8-bit text, stray continuation bytes, overlong forms,
+ * surrogates U+D800..U+DFFF, code points beyond U+10FFFF, sequences
+ * cut short - becomes \ufffd (U+FFFD REPLACEMENT CHARACTER), one per byte;
+ * '"' and '\' are escaped; control characters U+0001..U+001F and
+ * U+007F become \n, \r, \t or \u00xx.  Nothing is read past the NUL.
+ * Returns 0, or -1 if out of memory (b then holds part of the output;
+ * b stays the caller's to free).  This is the one JSON string escaper:
+ * json_string() and every hand-built JSON line use it.
+ */
 extern int json_escape (struct sbuf *b, const char *s);
 
 /* ---------------------------------------------------------------- */
@@ -110,6 +123,19 @@ extern int json_escape (struct sbuf *b, const char *s);
  */
 extern int run_command (const char *const *argv, char **out, char **err);
 
+/* The same with a limit: a child still running after 'seconds' (0 =
+ * no limit) is killed and that is an error.
+ */
+extern int run_command_timeout (const char *const *argv, char **out,
+                                char **err, int seconds);
+/* Start argv[0] in the background with stdin and stdout on /dev/null
+ * and stderr on errfd (-1: inherited).  The child gets SIGKILL when the
+ * thread that started it dies (PR_SET_PDEATHSIG).  Every child of ferry
+ * starts without the credential variables (OS_*, AWS_*, AZURE_*, and
+ * any *SECRET*, *TOKEN*, *PASSWORD*).  Returns its pid (the caller
+ * reaps it), or -1 after error().
+ */
+extern pid_t spawn_command (const char *const *argv, int errfd);
 /* Format argv for debug messages (owned). */
 extern char *argv_to_string (const char *const *argv);
 
@@ -148,6 +174,35 @@ extern char *qemu_opt_escape (const char *s);
 extern double now_seconds (void);
 
 /* ---------------------------------------------------------------- */
+/* Confinement (common/confine.c): what a qemu that opens untrusted
+ * data may see.  Everything else of the host is hidden from it.
+ */
+struct confine {
+  char **ro;                    /* files and dirs it may read (owned list) */
+  char **rw;                    /* dirs it may write: sockets (owned list) */
+  bool off;                     /* -io unconfined: run qemu as it is */
+};
+/* Let qemu see 'path' (absolute), read-only or writable. */
+extern int confine_allow (struct confine *c, const char *path, bool writable);
+extern void confine_free (struct confine *c);
+/* argv run inside the sandbox c describes; NULL c or c->off: argv as
+ * it is.  Free with confined_argv_free().
+ */
+struct confined_argv {
+  const char **argv;            /* NULL terminated (owned vector) */
+  char **owned;                 /* strings it points to (owned) */
+};
+extern int confine_argv (const struct confine *c, const char *const *argv,
+                         struct confined_argv *out);
+extern void confined_argv_free (struct confined_argv *a);
+/* 0 if a sandbox can be made here; -1 after error() saying why not and
+ * how to override.  Tried once per process.
+ */
+extern int confine_check (void);
+/* The same, quietly: true if a sandbox can be made. */
+extern bool confine_available (void);
+
+/* ---------------------------------------------------------------- */
 /* NBD servers (common/nbdserver.c).  We run qemu-nbd; we never serve
  * NBD ourselves.
  */
@@ -160,15 +215,20 @@ struct nbd_server {
 
 /* Start "qemu-nbd" for 'file' with the explicit 'format' ("raw",
  * "qcow2", "vmdk", "vpc", "vhdx", or NULL with image_opts) on a unix
- * socket in the temp dir.  readonly: open read-only.  The server stays
- * up across client connections until nbd_server_stop().  When
- * image_opts is not NULL it is a qemu --image-opts string and 'file'
- * and 'format' are ignored.
+ * socket in the temp dir's sock/ directory.  readonly: open read-only.
+ * The server is ferry's direct child, dies with it, and stays up
+ * across client connections until nbd_server_stop().  When image_opts
+ * is not NULL it is a qemu --image-opts string and 'file' and 'format'
+ * are ignored.  'confine' (not owned; NULL for files ferry made
+ * itself) lists what the server may read: it then runs in the sandbox
+ * of confine.c, which must be read-only, and sees the socket directory
+ * besides.
  */
 extern int nbd_server_start (struct nbd_server *srv, const char *tag,
                              const char *file, const char *format,
                              const char *image_opts, bool readonly,
-                             const char *const *extra_args);
+                             const char *const *extra_args,
+                             const struct confine *confine);
 /* Size in bytes of the export at uri (connects and disconnects). */
 extern int nbd_uri_size (const char *uri, uint64_t *size);
 /* Stop the server (SIGTERM, wait) and free its fields.  Idempotent. */
@@ -227,6 +287,8 @@ struct source_disk {
    * qemu-nbd instead of going through the source's NBD server.
    */
   bool direct;
+  /* What a qemu that reads this disk may see (filled by the input). */
+  struct confine confine;
 };
 
 struct source_nic {

@@ -36,15 +36,64 @@ last_error (void)
   return last_err[0] ? last_err : NULL;
 }
 
+/* Length of the valid UTF-8 sequence at p, or 0. */
+static size_t
+utf8_len (const unsigned char *p)
+{
+  unsigned c = p[0];
+  size_t n;
+  uint32_t cp;
+
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xc2 && c <= 0xdf) { n = 2; cp = c & 0x1f; }
+  else if (c >= 0xe0 && c <= 0xef) { n = 3; cp = c & 0x0f; }
+  else if (c >= 0xf0 && c <= 0xf4) { n = 4; cp = c & 0x07; }
+  else
+    return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+    cp = cp << 6 | (p[i] & 0x3f);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+      (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+    return 0;                   /* overlong, surrogate, beyond, C1 control */
+  return n;
+}
+
+/* Messages carry untrusted strings (file names, VMX values, tar member
+ * names, guest files): make each one line of printable UTF-8.  Tabs
+ * and newlines become spaces; any other control character (ESC starts
+ * a terminal escape sequence), C1 control or invalid byte becomes '?'.
+ */
+static void
+sanitise (char *msg)
+{
+  unsigned char *p = (unsigned char *) msg;
+
+  while (*p) {
+    size_t n = utf8_len (p);
+    if (n == 1 && (*p == '\n' || *p == '\t' || *p == '\r'))
+      *p = ' ';
+    else if (n == 1 && (*p < 0x20 || *p == 0x7f))
+      *p = '?';
+    else if (n == 0) {
+      *p = '?';
+      n = 1;
+    }
+    p += n;
+  }
+}
+
 static void
 emit_json_line (const char *type, const char *msg)
 {
   struct sbuf b = SBUF_INIT;
 
-  sbuf_printf (&b, "{\"type\":\"%s\",\"message\":\"", type);
-  json_escape (&b, msg);
-  sbuf_puts (&b, "\"}\n");
-  if (b.s) {
+  if (sbuf_puts (&b, "{\"type\":\"") == 0 && json_escape (&b, type) == 0 &&
+      sbuf_puts (&b, "\",\"message\":\"") == 0 && json_escape (&b, msg) == 0 &&
+      sbuf_puts (&b, "\"}\n") == 0) {
     fputs (b.s, stdout);
     fflush (stdout);
   }
@@ -59,6 +108,7 @@ error (const char *fs, ...)
   va_start (args, fs);
   vsnprintf (last_err, sizeof last_err, fs, args);
   va_end (args);
+  sanitise (last_err);
   fprintf (stderr, "ferry: %s\n", last_err);
   fflush (stderr);
 }
@@ -72,6 +122,7 @@ warning (const char *fs, ...)
   va_start (args, fs);
   vsnprintf (msg, sizeof msg, fs, args);
   va_end (args);
+  sanitise (msg);
   if (settings.machine_readable)
     emit_json_line ("warning", msg);
   fprintf (stderr, "ferry: warning: %s\n", msg);
@@ -88,6 +139,7 @@ info (const char *fs, ...)
   va_start (args, fs);
   vsnprintf (msg, sizeof msg, fs, args);
   va_end (args);
+  sanitise (msg);
   if (settings.machine_readable)
     emit_json_line ("info", msg);
   else {
@@ -101,13 +153,19 @@ debug (const char *fs, ...)
 {
   va_list args;
 
+  char *msg = NULL;
+  int r;
+
   if (!settings.verbose)
     return;
   va_start (args, fs);
-  fprintf (stderr, "ferry: debug: ");
-  vfprintf (stderr, fs, args);
-  fprintf (stderr, "\n");
+  r = vasprintf (&msg, fs, args);
   va_end (args);
+  if (r == -1)
+    return;
+  sanitise (msg);
+  fprintf (stderr, "ferry: debug: %s\n", msg);
+  free (msg);
 }
 
 static void
@@ -129,8 +187,9 @@ signals_install (void)
   sigaction (SIGTERM, &sa, NULL);
   sigaction (SIGHUP, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
-  /* qemu-nbd --fork daemonises; as a subreaper we get its process back
-   * as our child, can wait for it, and leave no zombies behind.
+  /* Processes our children leave behind (libguestfs' recovery
+   * process, a daemonising helper) become ours to reap: no zombies, and
+   * nothing outlives a run unseen.
    */
   prctl (PR_SET_CHILD_SUBREAPER, 1);
 }

@@ -73,30 +73,81 @@ sbuf_free (struct sbuf *b)
   b->len = b->cap = 0;
 }
 
+/* The length of the well-formed UTF-8 sequence at s (2 to 4 bytes),
+ * or 0 if s does not start one: a continuation byte, C0, C1 or F5..FF,
+ * an overlong form (E0 80..9F, F0 80..8F), a surrogate (ED A0..BF), a
+ * code point beyond U+10FFFF (F4 90..BF) or a sequence cut short (by
+ * any other byte or by the terminating NUL, past which nothing is read).
+ */
+static size_t
+utf8_len (const unsigned char *s)
+{
+  unsigned char lo = 0x80, hi = 0xbf;
+  size_t n;
+
+  if (s[0] >= 0xc2 && s[0] <= 0xdf)
+    n = 2;
+  else if (s[0] >= 0xe0 && s[0] <= 0xef)
+    n = 3;
+  else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+    n = 4;
+  else
+    return 0;
+  if (s[0] == 0xe0)
+    lo = 0xa0;
+  else if (s[0] == 0xed)
+    hi = 0x9f;
+  else if (s[0] == 0xf0)
+    lo = 0x90;
+  else if (s[0] == 0xf4)
+    hi = 0x8f;
+  if (s[1] < lo || s[1] > hi)
+    return 0;
+  for (size_t k = 2; k < n; k++)
+    if ((s[k] & 0xc0) != 0x80)
+      return 0;
+  return n;
+}
+
 int
 json_escape (struct sbuf *b, const char *s)
 {
-  const unsigned char *p;
+  const unsigned char *p = (const unsigned char *) s;
 
-  for (p = (const unsigned char *) s; *p; p++) {
-    int r;
+  for (;;) {
+    const unsigned char *run = p;
+    char esc[12];
+    size_t n;
 
-    switch (*p) {
-    case '"': r = sbuf_puts (b, "\\\""); break;
-    case '\\': r = sbuf_puts (b, "\\\\"); break;
-    case '\n': r = sbuf_puts (b, "\\n"); break;
-    case '\r': r = sbuf_puts (b, "\\r"); break;
-    case '\t': r = sbuf_puts (b, "\\t"); break;
-    default:
-      if (*p < 0x20)
-        r = sbuf_printf (b, "\\u%04x", *p);
+    /* Copy what needs no escaping in one go. */
+    for (;;) {
+      if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+        p++;
+      else if (*p >= 0x80 && (n = utf8_len (p)) > 0)
+        p += n;
       else
-        r = sbuf_add (b, (const char *) p, 1);
+        break;
     }
-    if (r == -1)
+    if (p > run && sbuf_add (b, (const char *) run, p - run) == -1)
       return -1;
+    if (*p == '\0')
+      return 0;
+    switch (*p) {
+    case '"': strcpy (esc, "\\\""); break;
+    case '\\': strcpy (esc, "\\\\"); break;
+    case '\n': strcpy (esc, "\\n"); break;
+    case '\r': strcpy (esc, "\\r"); break;
+    case '\t': strcpy (esc, "\\t"); break;
+    default:
+      if (*p >= 0x80)
+        strcpy (esc, "\\ufffd");      /* a byte of invalid UTF-8 */
+      else
+        snprintf (esc, sizeof esc, "\\u%04x", *p);
+    }
+    if (sbuf_puts (b, esc) == -1)
+      return -1;
+    p++;
   }
-  return 0;
 }
 
 void

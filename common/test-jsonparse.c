@@ -1,13 +1,16 @@
 /* Unit tests for the JSON parser (common/jsonparse.c) and the YAML
  * subset parser (common/yamllite.c): OpenStack documents as the APIs
  * and users write them, every escape, exact integers, and every
- * refusal with its message.
+ * refusal with its message.  Also the JSON writer (common/sbuf.c,
+ * common/log.c): any bytes in, strict UTF-8 JSON out.
  */
 
 #include <config.h>
 
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jsonparse.h"
 #include "unittest.h"
@@ -686,6 +689,194 @@ test_yaml_refusals (void)
   }
 }
 
+/* ---------------------------------------------------------------- */
+/* The JSON writer (json_escape and json_string in common/sbuf.c, the
+ * event lines of common/log.c): any bytes in, valid UTF-8 JSON out.
+ * The model decodes UTF-8 by arithmetic, independently of the writer.
+ */
+
+/* The length of the valid UTF-8 sequence at s[0..len), or 0. */
+static size_t
+model_seq (const unsigned char *s, size_t len)
+{
+  static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+  size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2
+    : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+  uint32_t cp = n == 1 ? s[0] : s[0] & (0x7f >> n);
+  bool cont = true;
+
+  for (size_t k = 1; k < n && k < len; k++) {
+    cont = cont && (s[k] & 0xc0) == 0x80;
+    cp = cp << 6 | (s[k] & 0x3f);
+  }
+  if (n == 0 || n > len || !cont || cp < min[n] ||
+      (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+    return 0;
+  return n;
+}
+
+/* What a strict parser must read back: each invalid byte is U+FFFD. */
+static char *
+model_value (const char *s)
+{
+  struct sbuf b = SBUF_INIT;
+  size_t len = strlen (s), n;
+
+  for (size_t i = 0; i < len; i += n)
+    if ((n = model_seq ((const unsigned char *) s + i, len - i)) > 0)
+      sbuf_add (&b, s + i, n);
+    else {
+      sbuf_puts (&b, "\xef\xbf\xbd");
+      n = 1;
+    }
+  return sbuf_take (&b);
+}
+
+/* s is strict UTF-8: the model leaves it as it is. */
+static bool
+strict_utf8 (const char *s)
+{
+  CLEANUP_FREE char *m = s ? model_value (s) : NULL;
+  return streq (m, s);
+}
+
+/* The escaped string is exactly 'want' (if not NULL), strict UTF-8
+ * without raw control characters, and a document with it as a key and
+ * as values, written by json_string, parses back to the model's value.
+ */
+static bool
+escapes_to (const char *in, const char *want, bool pretty)
+{
+  struct sbuf b = SBUF_INIT;
+  struct json j;
+  CLEANUP_FREE char *doc = NULL, *val = model_value (in);
+  struct jv *v;
+  bool ok = json_escape (&b, in) == 0 && strict_utf8 (b.s ? b.s : "") &&
+    (want == NULL || streq (b.s ? b.s : "", want));
+
+  for (size_t i = 0; ok && i < b.len; i++)
+    ok = (unsigned char) b.s[i] >= 0x20 && b.s[i] != 0x7f;
+  sbuf_free (&b);
+  json_init (&j, pretty);
+  json_begin_object (&j, NULL);
+  json_string (&j, in, in);
+  json_begin_array (&j, "diff");
+  json_string (&j, NULL, in);
+  json_end_array (&j);
+  json_end_object (&j);
+  doc = json_take (&j);
+  v = strict_utf8 (doc) ? jv_parse (doc, strlen (doc), "w.json") : NULL;
+  ok = ok && v && v->nr == 2 && streq (jv_str (v, val), val) &&
+    v->items[1].nr == 1 && streq (v->items[1].items[0].s, val);
+  jv_free (v);
+  return ok;
+}
+#define ESC(in, want) CHECK (escapes_to (in, want, false), "escape " #in)
+
+static void
+test_json_writer (void)
+{
+  static const char *const guest_files[] = {
+    "auto eth0\n# R\xe9seau priv\xe9 \xab LAN \xbb\niface eth0 inet dhcp\n",
+    "\x7f" "ELF\x02\x01\x01\x03\xff\xfe\xc0\x80\xed\xa0\x80\x1b[0m\"\\\xf8\x88\xe9",
+    NULL
+  };
+  static const char *const seqs[] = {
+    "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xed\x9f\xbf",
+    "\xf4\x8f\xbf\xbf", "\xe0\xa0\x80", "\xef\xbf\xbd", "\xc2\x80"
+  };
+  unsigned seed = 12345, bad = 0;
+
+  ESC ("hello, world ~/{}", "hello, world ~/{}");
+  ESC ("a\"b\\c/", "a\\\"b\\\\c/");
+  ESC ("\xc2\x80 \xc3\xa9 \xdf\xbf", "\xc2\x80 \xc3\xa9 \xdf\xbf");
+  ESC ("\xe0\xa0\x80 \xe2\x82\xac \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf",
+       "\xe0\xa0\x80 \xe2\x82\xac \xed\x9f\xbf \xee\x80\x80 \xef\xbf\xbf");
+  ESC ("\xf0\x90\x80\x80 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf",
+       "\xf0\x90\x80\x80 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf");
+  ESC ("R\xe9seau", "R\\ufffdseau");
+  ESC ("\xc0\xaf \xc1\xbf \xe0\x80\xaf \xf0\x80\x80\xaf", "\\ufffd\\ufffd "
+       "\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\ufffd");
+  ESC ("\xed\xa0\x80 \xed\xbf\xbf", "\\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd");
+  ESC ("\xf4\x90\x80\x80 \xf5\x80\x80\x80 \xf8\xfc\xfe\xff", "\\ufffd\\ufffd"
+       "\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\ufffd");
+  ESC ("ab\xe2\x82", "ab\\ufffd\\ufffd");
+  ESC ("\xf0\x9f\x98", "\\ufffd\\ufffd\\ufffd");
+  ESC ("x\xc3", "x\\ufffd");
+  ESC ("\xe2\x82x\x80\xbf", "\\ufffd\\ufffdx\\ufffd\\ufffd");
+  ESC ("\x01\x1f\x7f\t\r\n\b\f", "\\u0001\\u001f\\u007f\\t\\r\\n\\u0008\\u000c");
+  ESC ("\x7f" "ELF\x02\x01\x01\xff\xe9\x89",
+       "\\u007fELF\\u0002\\u0001\\u0001\\ufffd\\ufffd\\ufffd");
+  ESC ("", "");
+  for (size_t i = 0; guest_files[i]; i++)
+    CHECK (escapes_to (guest_files[i], NULL, true), "guest file in a report");
+
+  /* Random bytes, troublesome bytes, valid sequences and parts of them. */
+  for (int t = 0; t < 10000; t++) {
+    unsigned char s[64];
+    size_t n = 0, len = (seed = seed * 1103515245 + 12345) >> 16 & 63;
+
+    while (n < len) {
+      unsigned r = (seed = seed * 1103515245 + 12345) >> 8;
+      const char *q = seqs[r >> 2 & 7];
+      if (r % 3 == 0)
+        s[n++] = 1 + (r >> 2) % 255;
+      else if (r % 3 == 1)
+        s[n++] = "\x01\x1f\x7f\"\\ \t\na\xc0\xed\xf4\xf5\x80\xbf\xe0\xf0"[(r >> 2) % 17];
+      else
+        for (size_t m = 0, k = strlen (q) - (r >> 5 & 1); m < k && n < len; m++)
+          s[n++] = q[m];
+    }
+    s[n] = '\0';
+    if (!escapes_to ((const char *) s, NULL, t % 2) && bad++ == 0)
+      fprintf (stderr, "random string %d fails\n", t);
+  }
+  CHECK (bad == 0, "10000 random strings: valid UTF-8 JSON, parsed back");
+}
+
+/* info() and warning() events in machine-readable mode (stdout). */
+static void
+test_json_events (void)
+{
+  static const char *const msgs[] = {
+    "read \"/etc/R\xe9seau\": x", "\x7f" "ELF\x02\xff\xe9\x89\"\\\n", NULL
+  };
+  struct log_settings ls = { .machine_readable = true }, none = { 0 };
+  FILE *fp = tmpfile ();
+  int out = dup (1), err = dup (2), null = open ("/dev/null", O_WRONLY);
+  char *line = NULL;
+  size_t cap = 0, nr = 0;
+  bool ok = fp && out >= 0 && err >= 0 && null >= 0;
+
+  fflush (stdout);
+  if (ok && dup2 (fileno (fp), 1) >= 0 && dup2 (null, 2) >= 0) {
+    log_configure (&ls);
+    for (size_t i = 0; msgs[i]; i++) {
+      info ("%s", msgs[i]);
+      warning ("%s", msgs[i]);
+    }
+    fflush (stdout);
+    log_configure (&none);
+  }
+  dup2 (out, 1);
+  dup2 (err, 2);
+  rewind (fp);
+  for (; ok && getline (&line, &cap, fp) > 0 && nr < 4; nr++) {
+    CLEANUP_FREE char *val = model_value (msgs[nr / 2]);
+    struct jv *v = strict_utf8 (line) ? J (line) : NULL;
+    ok = v && streq (jv_str (v, "type"), nr % 2 ? "warning" : "info") &&
+      streq (jv_str (v, "message"), val);
+    jv_free (v);
+  }
+  CHECK (ok && nr == 4, "machine-readable events are valid UTF-8 JSON");
+  free (line);
+  if (fp)
+    fclose (fp);
+  close (out);
+  close (err);
+  close (null);
+}
+
 int
 main (void)
 {
@@ -697,6 +888,8 @@ main (void)
   test_yaml_scalars ();
   test_yaml_collections ();
   test_yaml_refusals ();
+  test_json_writer ();
+  test_json_events ();
   printf ("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

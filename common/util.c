@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -59,6 +60,59 @@ string_list_len (char *const *list)
  */
 static char tmpdir_path[PATH_MAX];
 
+static int rm_one (const char *path, const struct stat *st, int flag,
+                   struct FTW *ftw);
+
+/* Is pid a live ferry?  A pid may have been reused by something else. */
+static bool
+ferry_alive (pid_t pid)
+{
+  char path[64], comm[32];
+  ssize_t n;
+
+  if (kill (pid, 0) == -1 && errno == ESRCH)
+    return false;
+  snprintf (path, sizeof path, "/proc/%d/comm", (int) pid);
+  n = read_at (path, comm, sizeof comm - 1, 0);
+  if (n <= 0)
+    return true;                /* cannot tell: leave it */
+  comm[n] = '\0';
+  comm[strcspn (comm, "\n")] = '\0';
+  return strncmp (comm, "ferry", 5) == 0 || strncmp (comm, "lt-ferry", 8) == 0;
+}
+
+/* A ferry killed by SIGKILL cannot remove its temp dir: the next run
+ * removes the temp dirs (ours, "ferry-PID.*") of ferry processes that
+ * are gone.  Their qemu children died with them (PR_SET_PDEATHSIG).
+ */
+static void
+sweep_stale (const char *base)
+{
+  DIR *d = opendir (base);
+  struct dirent *e;
+
+  if (d == NULL)
+    return;
+  while ((e = readdir (d)) != NULL) {
+    char path[PATH_MAX], *end;
+    struct stat st;
+    long pid;
+
+    if (strncmp (e->d_name, "ferry-", 6) != 0)
+      continue;
+    pid = strtol (e->d_name + 6, &end, 10);
+    if (end == e->d_name + 6 || *end != '.' || pid <= 0 || pid == getpid ())
+      continue;
+    if ((size_t) snprintf (path, sizeof path, "%s/%s", base, e->d_name) >= sizeof path ||
+        lstat (path, &st) == -1 || !S_ISDIR (st.st_mode) ||
+        st.st_uid != geteuid () || ferry_alive ((pid_t) pid))
+      continue;
+    debug ("removing the temp dir of an earlier run that was killed: %s", path);
+    nftw (path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  }
+  closedir (d);
+}
+
 const char *
 tmpdir_create (void)
 {
@@ -71,7 +125,9 @@ tmpdir_create (void)
    */
   if (base == NULL || *base == '\0')
     base = "/var/tmp";
-  snprintf (tmpdir_path, sizeof tmpdir_path, "%s/ferry.XXXXXX", base);
+  sweep_stale (base);
+  snprintf (tmpdir_path, sizeof tmpdir_path, "%s/ferry-%d.XXXXXX", base,
+            (int) getpid ());
   if (mkdtemp (tmpdir_path) == NULL) {
     error ("create temporary directory in \"%s\": %m", base);
     tmpdir_path[0] = '\0';
@@ -299,6 +355,7 @@ source_free (struct source *s)
     free (s->disks[i].subformat);
     free (s->disks[i].uri);
     free (s->disks[i].overlay);
+    confine_free (&s->disks[i].confine);
   }
   free (s->disks);
   for (size_t i = 0; i < s->nr_nics; i++) {

@@ -251,10 +251,17 @@ extent_cb (void *user_data, const char *metacontext, uint64_t offset,
   return 0;
 }
 
+/* How long reading a disk's allocation map may take.  A 64 TiB sparse
+ * disk needs 65536 requests, a few ms each.
+ */
+#define MAP_SECONDS 600
+
 static int
 map_source (const char *uri, uint64_t size, struct extents *e,
             const char *label)
 {
+  double deadline;
+
   e->size = size;
   struct nbd_handle *h = nbd_create ();
   int ret = -1;
@@ -272,6 +279,7 @@ map_source (const char *uri, uint64_t size, struct extents *e,
     goto out;
   }
   e->end = 0;
+  deadline = now_seconds () + MAP_SECONDS;
   while (e->end < size) {
     uint64_t off = e->end;
     uint64_t count = size - off > (UINT64_C(1) << 30) ? UINT64_C(1) << 30 : size - off;
@@ -279,6 +287,13 @@ map_source (const char *uri, uint64_t size, struct extents *e,
 
     if (interrupted ()) {
       error ("copy \"%s\": interrupted", label);
+      goto out;
+    }
+    /* A hostile image can make the map arbitrarily fragmented. */
+    if (now_seconds () > deadline) {
+      error ("copy \"%s\": read the allocation map: not done after %d s "
+             "(%.0f%% of the disk), refusing it", label, MAP_SECONDS,
+             100.0 * (double) off / (double) size);
       goto out;
     }
     if (nbd_block_status (h, count, off, cb, 0) == -1) {

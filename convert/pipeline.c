@@ -75,6 +75,32 @@ open_input (struct convert_opts *o, struct run *r)
   return r->in ? 0 : -1;
 }
 
+/* Serve a disk's overlay read-only, confined: qemu sees the overlay
+ * and, when it reads the source file directly, what the source's qemu
+ * may see.
+ */
+static int
+overlay_server (struct run *r, const struct source_disk *d, const char *opts,
+                bool direct)
+{
+  static const char *const ro_args[] = { "--cache=unsafe", NULL };
+  struct confine c = { .off = d->confine.off };
+  int ret;
+
+  for (size_t i = 0; direct && d->confine.ro && d->confine.ro[i]; i++)
+    if (confine_allow (&c, d->confine.ro[i], false) == -1)
+      goto fail;
+  if (confine_allow (&c, d->overlay, false) == -1)
+    goto fail;
+  ret = nbd_server_start (&r->ovl, "overlay", d->overlay, "qcow2", opts,
+                          true, ro_args, &c);
+  confine_free (&c);
+  return ret;
+ fail:
+  confine_free (&c);
+  return -1;
+}
+
 /* The overlay takes every write; its backing file is the source's
  * read-only NBD export, with an explicit format so qemu never probes.
  */
@@ -313,7 +339,6 @@ copy_disks (struct convert_opts *o, struct run *r)
     struct copy_opts co = {
       .workers = o->workers, .progress = progress_copy, .progress_data = label,
     };
-    static const char *const ro_args[] = { "--cache=unsafe", NULL };
 
     snprintf (label, sizeof label, "sd%c", (char) ('a' + (i % 26)));
     progress_stage ("copy", "copying disk %zu/%zu (%s)", i + 1,
@@ -332,12 +357,10 @@ copy_disks (struct convert_opts *o, struct run *r)
         error ("copy: %m");
         return -1;
       }
-      if (nbd_server_start (&r->ovl, "overlay", NULL, NULL, opts, true,
-                            ro_args) == -1)
+      if (overlay_server (r, d, opts, true) == -1)
         return -1;
     }
-    else if (nbd_server_start (&r->ovl, "overlay", d->overlay, "qcow2", NULL,
-                               true, ro_args) == -1)
+    else if (overlay_server (r, d, NULL, false) == -1)
       return -1;
     debug ("copy %s: overlay server up after %.2f s", label, now_seconds () - t0);
     if (copy_map_source (r->ovl.uri, d->virtual_size, label, &map) == -1)
@@ -575,16 +598,13 @@ source_json (struct json *j, const struct source *src, const uint64_t *alloc,
 static int
 copy_estimate (struct run *r, uint64_t *estimate)
 {
-  static const char *const ro_args[] = { "--cache=unsafe", NULL };
-
   for (size_t i = 0; i < r->src.nr_disks; i++) {
     struct source_disk *d = &r->src.disks[i];
     char label[32];
     int ret;
 
     snprintf (label, sizeof label, "sd%c", (char) ('a' + (i % 26)));
-    if (nbd_server_start (&r->ovl, "overlay", d->overlay, "qcow2", NULL,
-                          true, ro_args) == -1)
+    if (overlay_server (r, d, NULL, false) == -1)
       return -1;
     ret = data_bytes (r->ovl.uri, d->virtual_size, label, &estimate[i]);
     nbd_server_stop (&r->ovl);

@@ -28,11 +28,13 @@ progress_stage (const char *stage, const char *fs, ...)
   va_end (args);
   if (log_get ()->machine_readable) {
     struct sbuf b = SBUF_INIT;
-    sbuf_printf (&b, "{\"type\":\"stage\",\"stage\":\"%s\",\"message\":\"", stage);
-    json_escape (&b, msg);
-    sbuf_puts (&b, "\"}\n");
-    fputs (b.s, stdout);
-    fflush (stdout);
+    if (sbuf_puts (&b, "{\"type\":\"stage\",\"stage\":\"") == 0 &&
+        json_escape (&b, stage) == 0 &&
+        sbuf_puts (&b, "\",\"message\":\"") == 0 && json_escape (&b, msg) == 0 &&
+        sbuf_puts (&b, "\"}\n") == 0) {
+      fputs (b.s, stdout);
+      fflush (stdout);
+    }
     sbuf_free (&b);
   }
   else
@@ -48,13 +50,18 @@ progress_copy (void *data, uint64_t done, uint64_t total)
   const struct log_settings *ls = log_get ();
 
   if (ls->machine_readable) {
+    struct sbuf b = SBUF_INIT;
     if (t - pg.last < 1.0 && done < total)
       return;
     pg.last = t;
-    printf ("{\"type\":\"progress\",\"stage\":\"copy\",\"disk\":\"%s\","
-            "\"bytes_done\":%llu,\"bytes_total\":%llu}\n",
-            label, (unsigned long long) done, (unsigned long long) total);
-    fflush (stdout);
+    if (sbuf_puts (&b, "{\"type\":\"progress\",\"stage\":\"copy\",\"disk\":\"") == 0 &&
+        json_escape (&b, label) == 0 &&
+        sbuf_printf (&b, "\",\"bytes_done\":%llu,\"bytes_total\":%llu}\n",
+                     (unsigned long long) done, (unsigned long long) total) == 0) {
+      fputs (b.s, stdout);
+      fflush (stdout);
+    }
+    sbuf_free (&b);
     return;
   }
   if (ls->quiet || !isatty (2))

@@ -314,7 +314,9 @@ mount_root (guestfs_h *g, const char *root, bool readonly)
 }
 
 /* Seconds an appliance may take to start: FERRY_LAUNCH_TIMEOUT, or 300
- * under TCG (a launch takes 10 to 30 s on 2 cores) and 120 under KVM.
+ * under TCG (a launch takes 10 to 30 s on 2 cores).  Under KVM an
+ * appliance starts in a few seconds, so 60 s without a daemon means KVM
+ * hangs here: the launch is given up and TCG takes over.
  */
 static int
 launch_timeout (bool tcg)
@@ -330,34 +332,36 @@ launch_timeout (bool tcg)
       return (int) t;
     warning ("FERRY_LAUNCH_TIMEOUT=\"%s\" is not a number of seconds: ignored", s);
   }
-  return tcg ? 300 : 120;
+  return tcg ? 300 : 60;
 }
 
-/* Launch *gp; a launch that hangs is tried once more with a new handle.
- * 0: launched.  -1: libguestfs failed (guestfs_last_error (*gp) says
- * why).  -2: failed after error(); *gp is closed or NULL as it is.
+/* Launch *gp, tries times at most; a launch that hangs is tried again
+ * with a new handle.  0: launched.  -1: libguestfs failed
+ * (guestfs_last_error (*gp) says why).  -2: it hung every time; *gp is
+ * still open.  -3: failed after error(); *gp is closed or NULL.
  */
 static int
-launch (guestfs_h **gp, const struct source *src, bool readonly, bool tcg)
+launch (guestfs_h **gp, const struct source *src, bool readonly, bool tcg,
+        int tries)
 {
   int t = launch_timeout (tcg);
   bool hung;
 
-  if (appliance_launch (*gp, t, &hung) == 0)
-    return 0;
-  if (!hung)
-    return -1;
-  info ("the appliance did not start within %d s (it hung): trying once more", t);
-  guestfs_close (*gp);
-  *gp = make_handle (src, readonly, tcg);
-  if (*gp == NULL)
-    return -2;
-  if (appliance_launch (*gp, t, &hung) == 0)
-    return 0;
-  if (!hung)
-    return -1;
-  error ("start the libguestfs appliance: it did not start within %d s, twice "
-         "(FERRY_LAUNCH_TIMEOUT sets the limit)", t);
+  for (int i = 0; i < tries; i++) {
+    if (i > 0) {
+      info ("the appliance did not start within %d s (it hung): trying once more", t);
+      guestfs_close (*gp);
+      *gp = make_handle (src, readonly, tcg);
+      if (*gp == NULL)
+        return -3;
+    }
+    if (appliance_launch (*gp, t, &hung) == 0)
+      return 0;
+    if (!hung)
+      return -1;
+    if (interrupted ())
+      return -1;
+  }
   return -2;
 }
 
@@ -374,28 +378,40 @@ appliance_open (const struct source *src, const struct appliance_opts *o,
   g = make_handle (src, o->readonly, tcg);
   if (g == NULL)
     return NULL;
-  r = launch (&g, src, o->readonly, tcg);
-  if (r == -1 && !tcg) {
-    /* KVM passed the probe but the appliance still failed: fall back
-     * to TCG once, and say so.  libguestfs' message goes on with
-     * debugging advice: its first line says it.
+  /* Under KVM one try: a hang or a failure there is KVM's, and TCG
+   * takes over at once, said once and remembered for later runs.
+   */
+  r = launch (&g, src, o->readonly, tcg, tcg ? 2 : 1);
+  if ((r == -1 || r == -2) && !tcg && !interrupted ()) {
+    /* libguestfs' message goes on with debugging advice: its first
+     * line says it.
      */
-    const char *e = guestfs_last_error (g);
+    const char *e = r == -1 ? guestfs_last_error (g) : NULL;
     int len = e ? (int) strcspn (e, "\n") : 0;
 
-    info ("the appliance failed to start with KVM (%.*s): retrying under "
-          "TCG software emulation", len, e ? e : "");
+    if (r == -2)
+      info ("the appliance hung under KVM (no start within %d s): running "
+            "it under TCG software emulation from now on, which is slower",
+            launch_timeout (false));
+    else
+      info ("the appliance failed to start under KVM (%.*s): running it "
+            "under TCG software emulation from now on, which is slower",
+            len, e ? e : "");
     kvm_memo_set ();
     guestfs_close (g);
     g = make_handle (src, o->readonly, true);
     if (g == NULL)
       return NULL;
-    r = launch (&g, src, o->readonly, true);
+    tcg = true;
+    r = launch (&g, src, o->readonly, true, 2);
   }
   if (r == -1)
     error ("start the libguestfs appliance: %s", guestfs_last_error (g));
+  else if (r == -2)
+    error ("start the libguestfs appliance: it did not start within %d s, "
+           "twice (FERRY_LAUNCH_TIMEOUT sets the limit)", launch_timeout (tcg));
   if (r < 0) {
-    if (g)
+    if (g && r != -3)
       guestfs_close (g);
     return NULL;
   }

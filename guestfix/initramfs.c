@@ -13,11 +13,42 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "guestfix.h"
+
+/* Bounds on what a guest's initramfs may make us read: real ones hold
+ * a few thousand files in some hundred MiB.
+ */
+#define MAX_ENTRIES 262144
+#define MAX_BYTES (UINT64_C(4) << 30)
+
+/* The names found so far. */
+struct flist {
+  char **v;                     /* NULL terminated (owned) */
+  size_t n, cap;
+};
+
+static int
+flist_push (struct flist *l, const char *s)
+{
+  if (l->n + 2 > l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 256;
+    char **v = realloc (l->v, cap * sizeof *v);
+    if (v == NULL)
+      return -1;
+    l->v = v;
+    l->cap = cap;
+  }
+  l->v[l->n] = strdup (s);
+  if (l->v[l->n] == NULL)
+    return -1;
+  l->v[++l->n] = NULL;
+  return 0;
+}
 
 /* A byte source: either the file itself or a decompressor's stdout. */
 struct reader {
@@ -25,6 +56,7 @@ struct reader {
   unsigned char buf[65536];
   size_t pos, len;
   uint64_t consumed;            /* bytes handed out so far */
+  bool too_big;                 /* MAX_BYTES or MAX_ENTRIES reached */
 };
 
 static int
@@ -48,6 +80,10 @@ rd_fill (struct reader *r)
 static int
 rd_get (struct reader *r, void *dst, uint64_t n)
 {
+  if (n > MAX_BYTES || r->consumed + n > MAX_BYTES) {
+    r->too_big = true;
+    return -1;
+  }
   while (n > 0) {
     size_t k;
     int f = rd_fill (r);
@@ -80,7 +116,7 @@ hex8 (const char *p)
  * Returns 0 at the trailer, -1 on a format error.
  */
 static int
-parse_cpio (struct reader *r, char ***files)
+parse_cpio (struct reader *r, struct flist *files)
 {
   for (;;) {
     char hdr[110];
@@ -106,8 +142,12 @@ parse_cpio (struct reader *r, char ***files)
       return 0;
     if (rd_get (r, NULL, filesize + ((4 - (filesize & 3)) & 3)) == -1)
       return -1;
+    if (files->n >= MAX_ENTRIES) {
+      r->too_big = true;
+      return -1;
+    }
     if (strcmp (name, ".") != 0 &&
-        string_list_push (files, name[0] == '.' && name[1] == '/' ? name + 2 : name) == -1)
+        flist_push (files, name[0] == '.' && name[1] == '/' ? name + 2 : name) == -1)
       return -1;
   }
 }
@@ -132,13 +172,17 @@ static const struct {
  */
 static int
 list_compressed (const char *path, uint64_t offset, const char *tool,
-                 char ***files)
+                 struct flist *files)
 {
+  struct confine sandbox = { 0 };
+  struct confined_argv ca = { 0 };
+  const char *const argv[] = { tool, "-dc", NULL };
   int in = open (path, O_RDONLY | O_CLOEXEC);
   int pfd[2];
   pid_t pid;
   int status, ret = 0;
   struct reader *r;
+  bool too_big;
 
   if (in == -1 || lseek (in, offset, SEEK_SET) == -1 ||
       pipe2 (pfd, O_CLOEXEC) == -1) {
@@ -146,16 +190,25 @@ list_compressed (const char *path, uint64_t offset, const char *tool,
     if (in >= 0) close (in);
     return -1;
   }
+  /* The decompressor reads the guest's bytes: it runs in the sandbox
+   * with nothing but its pipes (unconfined only where the input was
+   * allowed to run unconfined, as no sandbox can be made here).
+   */
+  if (confine_argv (confine_available () ? &sandbox : NULL, argv, &ca) == -1) {
+    close (in); close (pfd[0]); close (pfd[1]);
+    return -1;
+  }
   pid = fork ();
   if (pid == -1) {
     error ("read initramfs: fork: %m");
     close (in); close (pfd[0]); close (pfd[1]);
+    confined_argv_free (&ca);
     return -1;
   }
   if (pid == 0) {
-    const char *argv[] = { tool, "-dc", NULL };
     int devnull = open ("/dev/null", O_WRONLY);
     signal (SIGPIPE, SIG_DFL);
+    prctl (PR_SET_PDEATHSIG, SIGKILL);
     dup2 (in, 0);
     dup2 (pfd[1], 1);
     /* Trailing padding after the compressed stream makes some
@@ -163,9 +216,10 @@ list_compressed (const char *path, uint64_t offset, const char *tool,
      */
     if (devnull >= 0)
       dup2 (devnull, 2);
-    execvp (tool, (char *const *) argv);
+    execvp (ca.argv[0], (char *const *) ca.argv);
     _exit (127);
   }
+  confined_argv_free (&ca);
   close (in);
   close (pfd[1]);
   r = calloc (1, sizeof *r);
@@ -192,9 +246,16 @@ list_compressed (const char *path, uint64_t offset, const char *tool,
     }
   }
   close (pfd[0]);
+  too_big = r->too_big;
   free (r);
   kill (pid, SIGTERM);
   waitpid (pid, &status, 0);
+  if (too_big) {
+    error ("read initramfs \"%s\": it holds more than %d files or %llu GiB; "
+           "refusing it", path, MAX_ENTRIES,
+           (unsigned long long) (MAX_BYTES >> 30));
+    return -1;
+  }
   if (WIFEXITED (status) && WEXITSTATUS (status) == 127) {
     error ("read initramfs \"%s\": it is %s-compressed and \"%s\" is not "
            "installed on this host", path, tool, tool);
@@ -209,12 +270,16 @@ list_compressed (const char *path, uint64_t offset, const char *tool,
 char **
 initramfs_list (const char *path)
 {
-  char **files = calloc (1, sizeof *files);
+  struct flist files = { 0 };
   struct reader *r = calloc (1, sizeof *r);
   struct stat st;
 
-  if (files == NULL || r == NULL)
+  if (r == NULL || flist_push (&files, "") == -1)
     goto nomem;
+  /* The list starts empty: the placeholder only allocated it. */
+  free (files.v[0]);
+  files.v[0] = NULL;
+  files.n = 0;
   r->fd = open (path, O_RDONLY | O_CLOEXEC);
   if (r->fd == -1 || fstat (r->fd, &st) == -1) {
     error ("read initramfs \"%s\": %m", path);
@@ -251,7 +316,12 @@ initramfs_list (const char *path)
     memcpy (m, r->buf + r->pos, 6);
     if (memcmp (m, "07070", 5) == 0) {
       if (parse_cpio (r, &files) == -1) {
-        error ("read initramfs \"%s\": corrupt cpio archive", path);
+        if (r->too_big)
+          error ("read initramfs \"%s\": it holds more than %d files or "
+                 "%llu GiB; refusing it", path, MAX_ENTRIES,
+                 (unsigned long long) (MAX_BYTES >> 30));
+        else
+          error ("read initramfs \"%s\": corrupt cpio archive", path);
         goto fail;
       }
       continue;
@@ -269,14 +339,14 @@ initramfs_list (const char *path)
  done:
   close (r->fd);
   free (r);
-  return files;
+  return files.v;
  nomem:
   error ("read initramfs \"%s\": %m", path);
  fail:
   if (r && r->fd > 0)
     close (r->fd);
   free (r);
-  free_string_list (files);
+  free_string_list (files.v);
   return NULL;
 }
 

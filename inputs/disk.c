@@ -9,8 +9,7 @@
 #include "inputs.h"
 
 static const struct optdesc disk_options[] = {
-  { "allow-external-extents", NULL,
-    "accept backing files and extents outside the image's directory" },
+  DISKSET_OPTIONS,
   { NULL }
 };
 
@@ -39,7 +38,7 @@ static struct input *
 disk_open (const struct input_args *args, struct source *src)
 {
   struct disk_input *d;
-  bool allow_external;
+  struct diskset_opts dso;
 
   if (args->nr_files == 0) {
     error ("-i disk: no disk image given");
@@ -60,7 +59,8 @@ disk_open (const struct input_args *args, struct source *src)
     return NULL;
   }
   d->base.ops = input_lookup ("disk");
-  kvlist_get (args->options, "allow-external-extents", &allow_external);
+  if (diskset_opts_parse (args->options, &dso) == -1)
+    goto fail;
 
   d->specs = calloc (args->nr_files, sizeof *d->specs);
   if (d->specs == NULL) {
@@ -85,7 +85,7 @@ disk_open (const struct input_args *args, struct source *src)
       goto fail;
     }
   }
-  if (diskset_probe (&d->ds, d->specs, d->nr_specs, allow_external, src) == -1)
+  if (diskset_probe (&d->ds, d->specs, d->nr_specs, &dso, src) == -1)
     goto fail;
   src->name = name_from_path (src->disks[0].path);
   src->firmware = FIRMWARE_UNKNOWN;   /* decided by inspection */

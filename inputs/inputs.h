@@ -52,12 +52,25 @@ extern void input_list (FILE *fp);
 
 /* format.c: content-based detection of disk image formats. */
 struct image_info {
-  char format[8];               /* qemu driver name: raw qcow2 vmdk vpc vhdx */
+  char format[8];               /* qemu driver name: raw qcow2 vmdk vpc vhdx vdi */
   char subformat[32];           /* e.g. "streamOptimized", "fixed", "" */
   uint64_t file_size;
+  /* Virtual disk size in bytes as the header gives it, 0 = unknown;
+   * UINT64_MAX if it does not fit (refuse it).  qcow2: the header's
+   * size; sparse VMDK: capacity (the footer's for streamOptimized);
+   * VMDK descriptor: the sum of its extents' sizes, whatever their
+   * access; VHD: the larger of the current size and the geometry's;
+   * VHDX: the metadata's Virtual Disk Size; VDI 1.1: the disk size,
+   * rounded up to sectors; raw: the file size.  It is what the header
+   * claims, for refusing absurd images before qemu is started, and
+   * not checked against the data (a descriptor's sparse extents have
+   * their own capacity in their headers).
+   */
+  uint64_t virtual_size;
   /* Files this image refers to (backing file, VMDK extents, parent
-   * delta), as absolute or relative paths exactly as written (owned,
-   * NULL terminated, may be empty).
+   * delta, qcow2 external data file), as absolute or relative paths
+   * exactly as written (owned, NULL terminated, may be empty; no
+   * duplicates, no empty names).
    */
   char **references;
   char *backing_format;         /* qcow2 backing format if recorded (owned) */
@@ -76,15 +89,43 @@ extern int image_probe (const char *path, const char *forced,
 extern int image_probe_range (const char *path, uint64_t offset,
                               uint64_t size, const char *label,
                               const char *forced, struct image_info *info);
+/* The same for an image held in memory, 'len' bytes at 'buf' (the
+ * fuzzer, unit tests), format detected.  No file is opened.
+ */
+extern int image_probe_buffer (const void *buf, size_t len,
+                               const char *label, struct image_info *info);
 extern void image_info_free (struct image_info *info);
 
-/* Parse the extent lines and parentFileNameHint of a VMDK text
+/* vmdkdesc.c: VMDK text descriptors, read by qemu's rules or wider
+ * ones (see there).  Pure functions over a buffer, unit tested and
+ * fuzzed.
+ *
+ * Parse the extent lines (any access) and parentFileNameHints of a
  * descriptor into *refs (owned, NULL terminated).  *create_type gets
  * the createType (owned) or NULL.  Returns 0, or -1 if it is not a
- * descriptor.  Pure function, unit tested.
+ * descriptor or names too many files.
  */
 extern int vmdk_descriptor_parse (const char *text, size_t len,
                                   char ***refs, char **create_type);
+/* The same, and *virtual_size (if not NULL) gets the sum of the
+ * extents' sizes in bytes (UINT64_MAX if that overflows).  'label'
+ * names the text in messages.  Returns 0, 1 if it is not a descriptor,
+ * or -1 after error().
+ */
+extern int vmdk_descriptor_read (const char *text, size_t len,
+                                 const char *label, char ***refs,
+                                 char **create_type, uint64_t *virtual_size);
+/* Add every parentFileNameHint in the len bytes at buf (NUL bytes
+ * included) to *refs.  Returns 0 or -1 after error().
+ */
+extern int vmdk_parent_hints (const char *buf, size_t len, const char *label,
+                              char ***refs);
+/* Add the first n bytes of s (up to a NUL) to *list (owned, NULL
+ * terminated) unless empty or already there; refuses more than 8192.
+ * Returns 0 or -1 after error().
+ */
+extern int image_ref_add (char ***list, const char *s, size_t n,
+                          const char *label);
 
 /* Resolve each reference relative to the image's directory and refuse
  * those outside it (unless allow_external), that don't exist, or that
@@ -239,6 +280,8 @@ struct disk_spec {
   uint64_t size;                /* size 0 means the whole file */
   char *label;                  /* name in messages, or NULL for path (owned) */
   char *format;                 /* format to insist on, or NULL to detect (owned) */
+  bool in_archive;              /* a member of an archive (a window, or inflated
+                                   from one): it may refer to no other file */
 };
 extern void disk_spec_free (struct disk_spec *specs, size_t nr);
 
@@ -247,19 +290,58 @@ struct diskset {
   struct image_info *infos;     /* one per disk */
   struct disk_spec *specs;      /* (not owned) */
   size_t nr;
+  uint64_t max_size;            /* -io max-size= */
 };
 
-/* Probe every disk, check what it refers to (refusing references
- * outside its directory unless allow_external; refusing any for a
- * window), and fill in src->disks.  ds->specs keeps pointing at specs,
- * which must outlive ds.  Returns 0 or -1 after error().
+/* The -io keys every input that has disks accepts, and their values. */
+#define DISKSET_OPTIONS \
+  { "allow-external-extents", NULL, \
+    "accept backing files and extents outside the image's directory" }, \
+  { "unconfined", NULL, \
+    "run qemu without the sandbox that hides the host from it" }, \
+  { "max-size", "BYTES", \
+    "refuse disks larger than this (default 64T)" }
+struct diskset_opts {
+  bool allow_external;          /* -io allow-external-extents */
+  bool unconfined;              /* -io unconfined */
+  uint64_t max_size;            /* -io max-size=, default 64 TiB */
+};
+#define DISKSET_MAX_SIZE_DEFAULT (UINT64_C(64) << 40)
+/* Read the keys above from -io.  Returns 0 or -1 after error(). */
+extern int diskset_opts_parse (const struct kvlist *l, struct diskset_opts *o);
+
+/* Probe every disk: only regular files; check what it refers to
+ * (refusing references outside its directory unless allow_external,
+ * any for a member of an archive), refuse disks above o->max_size, and
+ * fill in src->disks, with what a qemu reading each may see.
+ * ds->specs keeps pointing at specs, which must outlive ds.  Returns 0
+ * or -1 after error().
  */
 extern int diskset_probe (struct diskset *ds, struct disk_spec *specs,
-                          size_t nr, bool allow_external, struct source *src);
-/* Start a read-only qemu-nbd per disk; fill in uri and virtual_size. */
+                          size_t nr, const struct diskset_opts *o,
+                          struct source *src);
+/* Check each disk as qemu itself opens it (qemuview.c), then start a
+ * confined read-only qemu-nbd per disk; fill in uri and virtual_size.
+ */
 extern int diskset_expose (struct diskset *ds, struct source *src);
 /* Stop the servers and free ds's contents.  Safe after failures. */
 extern void diskset_close (struct diskset *ds);
+/* qemuview.c: open the disk at 'path' (or the 'size' bytes at 'offset'
+ * of it, if size is not 0) with 'format' in a confined qemu-img, and
+ * follow its chain of backing files as qemu resolves them.  Every file
+ * qemu names must be a regular file inside one of 'roots' (none at all
+ * for in_archive), the virtual size at most max_size.  *opts gets the
+ * --image-opts string for the whole chain, each format explicit
+ * (owned).  Returns 0 or -1 after error().
+ */
+extern int qemu_view_chain (const char *label, const char *path,
+                            const char *format, uint64_t offset,
+                            uint64_t size, bool in_archive,
+                            const struct confine *c, char *const *roots,
+                            uint64_t max_size, char **opts);
+/* Does qemu read 'name' as protocol:rest (a ':' before any '/')? */
+extern bool has_protocol_prefix (const char *name);
+
 /* Fill src's name, vcpus, memory, firmware and NICs from a description. */
 extern int vmdesc_to_source (const struct vmdesc *d, struct source *src);
 

@@ -14,8 +14,7 @@
 #include "inputs.h"
 
 static const struct optdesc libvirt_options[] = {
-  { "allow-external-extents", NULL,
-    "accept backing files outside each disk's directory" },
+  DISKSET_OPTIONS,
   { NULL }
 };
 
@@ -108,9 +107,10 @@ open_common (const struct input_args *args, struct source *src,
 {
   struct libvirt_input *l;
   struct vmdesc desc = { 0 };
-  bool allow_external;
+  struct diskset_opts dso;
 
-  kvlist_get (args->options, "allow-external-extents", &allow_external);
+  if (diskset_opts_parse (args->options, &dso) == -1)
+    return NULL;
   l = calloc (1, sizeof *l);
   if (l == NULL) {
     error ("-i %s: %m", module);
@@ -153,7 +153,7 @@ open_common (const struct input_args *args, struct source *src,
    * the authority for them, and what they refer to in turn is checked
    * against each disk's own directory as for -i disk.
    */
-  if (diskset_probe (&l->ds, l->specs, l->nr_specs, allow_external, src) == -1 ||
+  if (diskset_probe (&l->ds, l->specs, l->nr_specs, &dso, src) == -1 ||
       vmdesc_to_source (&desc, src) == -1)
     goto fail;
   vmdesc_free (&desc);

@@ -23,8 +23,7 @@
 static const struct optdesc ova_options[] = {
   { "skip-manifest", NULL, "do not verify the manifest's checksums" },
   { "vm", "NAME", "the virtual system to convert, when the OVF holds several" },
-  { "allow-external-extents", NULL,
-    "accept VMDK extents outside the export's directory (directory form)" },
+  DISKSET_OPTIONS,
   { NULL }
 };
 
@@ -44,6 +43,8 @@ struct ova_input {
   struct disk_spec *specs;
   size_t nr_specs;
   struct diskset ds;
+  char **verified;              /* files the manifest's digests matched (owned) */
+  bool manifest_checked;        /* so every file the run reads must be there */
 };
 
 static void ova_close (struct input *in);
@@ -96,6 +97,12 @@ lookup (struct ova_input *o, const char *name, struct ova_file *f)
       free (f->path);
       return -1;
     }
+    if (!S_ISREG (st.st_mode)) {
+      error ("read OVA \"%s\": \"%s\" is not a regular file; refusing it",
+             o->dir, name);
+      free (f->path);
+      return -1;
+    }
     f->size = st.st_size;
   }
   if (f->path == NULL) {
@@ -103,6 +110,19 @@ lookup (struct ova_input *o, const char *name, struct ova_file *f)
     return -1;
   }
   return 0;
+}
+
+static bool
+listed (char *const *list, const char *name)
+{
+  if (strncmp (name, "./", 2) == 0)
+    name += 2;
+  for (size_t i = 0; list && list[i]; i++) {
+    const char *l = strncmp (list[i], "./", 2) == 0 ? list[i] + 2 : list[i];
+    if (strcmp (l, name) == 0)
+      return true;
+  }
+  return false;
 }
 
 /* Read a small file of the export (OVF, manifest) into memory. */
@@ -227,6 +247,10 @@ verify_manifest (struct ova_input *o, const char *mf_name, const char *label)
       goto out;
     }
     debug ("manifest: %s %s ok", e->algo, e->file);
+    if (string_list_push (&o->verified, e->file) == -1) {
+      error ("verify the manifest of \"%s\": %m", label);
+      goto out;
+    }
   }
   info ("verified the manifest: %zu file(s)", m.nr);
   ret = 0;
@@ -398,7 +422,8 @@ ova_open (const struct input_args *args, struct source *src)
   CLEANUP_FREE char *ovf_text = NULL;
   struct vmdesc desc = { 0 };
   struct ova_file ovf;
-  bool skip_mf, allow_external;
+  bool skip_mf;
+  struct diskset_opts dso;
   const char *vm_name, *label;
   size_t len;
 
@@ -417,7 +442,8 @@ ova_open (const struct input_args *args, struct source *src)
   }
   o->base.ops = input_lookup ("ova");
   kvlist_get (args->options, "skip-manifest", &skip_mf);
-  kvlist_get (args->options, "allow-external-extents", &allow_external);
+  if (diskset_opts_parse (args->options, &dso) == -1)
+    goto fail;
   vm_name = kvlist_get (args->options, "vm", NULL);
   label = args->files[0];
 
@@ -444,6 +470,15 @@ ova_open (const struct input_args *args, struct source *src)
     info ("not verifying the manifest (-io skip-manifest)");
   else if (verify_manifest (o, mfs[0], label) == -1)
     goto fail;
+  else
+    o->manifest_checked = true;
+
+  if (o->manifest_checked && !listed (o->verified, ovfs[0])) {
+    error ("verify the manifest of \"%s\": it does not list the OVF "
+           "\"%s\"; refusing it (-io skip-manifest ignores this)", label,
+           ovfs[0]);
+    goto fail;
+  }
 
   /* 2. The OVF. */
   if (lookup (o, ovfs[0], &ovf) == -1)
@@ -472,6 +507,14 @@ ova_open (const struct input_args *args, struct source *src)
 
     if (lookup (o, vd->file, &f) == -1)
       goto fail;
+    if (o->manifest_checked && !listed (o->verified, vd->file)) {
+      error ("verify the manifest of \"%s\": it does not list the disk "
+             "\"%s\", which therefore cannot be verified; refusing it "
+             "(-io skip-manifest ignores this)", label, vd->file);
+      free (f.path);
+      goto fail;
+    }
+    s->in_archive = f.in_tar || vd->compression != NULL;
     if (vd->compression) {
       /* Room for the whole virtual disk plus VMDK metadata bounds what
        * a well-formed file can inflate to.
@@ -500,7 +543,7 @@ ova_open (const struct input_args *args, struct source *src)
       goto fail;
     }
   }
-  if (diskset_probe (&o->ds, o->specs, o->nr_specs, allow_external, src) == -1 ||
+  if (diskset_probe (&o->ds, o->specs, o->nr_specs, &dso, src) == -1 ||
       vmdesc_to_source (&desc, src) == -1)
     goto fail;
   for (size_t i = 0; i < desc.nr_disks; i++)
@@ -542,6 +585,7 @@ ova_close (struct input *in)
   tar_index_free (&o->tar);
   free (o->archive);
   free (o->dir);
+  free_string_list (o->verified);
   free (o);
 }
 

@@ -12,8 +12,7 @@
 #include "inputs.h"
 
 static const struct optdesc vmx_options[] = {
-  { "allow-external-extents", NULL,
-    "accept disks, extents and parents outside the VMX's directory" },
+  DISKSET_OPTIONS,
   { NULL }
 };
 
@@ -35,7 +34,7 @@ vmx_open (const struct input_args *args, struct source *src)
   struct vmx_input *x;
   struct vmdesc desc = { 0 };
   CLEANUP_FREE char *vmx = NULL, *dir = NULL, *text = NULL;
-  bool allow_external;
+  struct diskset_opts dso;
   ssize_t len;
 
   if (args->nr_files != 1) {
@@ -52,7 +51,8 @@ vmx_open (const struct input_args *args, struct source *src)
     return NULL;
   }
   x->base.ops = input_lookup ("vmx");
-  kvlist_get (args->options, "allow-external-extents", &allow_external);
+  if (diskset_opts_parse (args->options, &dso) == -1)
+    goto fail;
 
   vmx = realpath (args->files[0], NULL);
   dir = vmx ? dir_of (vmx) : NULL;
@@ -98,7 +98,7 @@ vmx_open (const struct input_args *args, struct source *src)
       error ("open disk \"%s\" of \"%s\": %m", file, args->files[0]);
       goto fail;
     }
-    if (!within && !allow_external) {
+    if (!within && !dso.allow_external) {
       error ("open \"%s\": its disk \"%s\" is outside the VMX's directory; "
              "refusing it (copy the disk next to the VMX, or use "
              "-io allow-external-extents if you trust this VMX)",
@@ -112,7 +112,7 @@ vmx_open (const struct input_args *args, struct source *src)
       goto fail;
     }
   }
-  if (diskset_probe (&x->ds, x->specs, x->nr_specs, allow_external, src) == -1 ||
+  if (diskset_probe (&x->ds, x->specs, x->nr_specs, &dso, src) == -1 ||
       vmdesc_to_source (&desc, src) == -1)
     goto fail;
   vmdesc_free (&desc);

@@ -227,7 +227,7 @@ local_disk_begin (struct output *o, size_t i, const struct source_disk *d,
     }
     snprintf (tag, sizeof tag, "out%zu", i);
     if (nbd_server_start (&l->servers[i], tag, l->tmp[i], "qcow2", NULL, false,
-                          nbd_args) == -1)
+                          nbd_args, NULL) == -1)
       return -1;
     dest->nbd_uri = strdup (l->servers[i].uri);
     if (dest->nbd_uri == NULL) {
