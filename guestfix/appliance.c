@@ -36,7 +36,11 @@ static const unsigned char probe_code[] = {
   'F', 'E', 'R', 'R', 'Y', 'K', 'V', 'M', 'O', 'K', 0,
 };
 
-/* Returns true if KVM can run a guest here; *why says why not. */
+static const char *hv_path (void);
+
+/* Returns true if KVM can run a guest here; *why says why not.  The
+ * probe runs the qemu the appliance will run.
+ */
 static bool
 kvm_works (const char **why)
 {
@@ -70,7 +74,7 @@ kvm_works (const char **why)
   {
     const char *argv[] = {
       "timeout", "--signal=KILL", "15",
-      QEMU_SYSTEM, "-accel", "kvm", "-nodefaults", "-display", "none",
+      hv_path (), "-accel", "kvm", "-nodefaults", "-display", "none",
       "-no-user-config", "-m", "16", "-serial", "stdio",
       "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
       "-drive", drive, "-boot", "a", NULL
@@ -94,13 +98,24 @@ static char *
 kvm_memo_path (void)
 {
   const char *dir = getenv ("LIBGUESTFS_CACHEDIR");
+  const char *memo = getenv ("FERRY_KVM_MEMO");
   char *p;
 
+  if (memo && *memo)
+    return strdup (memo);
   if (dir == NULL || *dir == '\0')
     dir = "/var/tmp";
   if (asprintf (&p, "%s/.ferry-kvm-broken-%u", dir, (unsigned) geteuid ()) == -1)
     return NULL;
   return p;
+}
+
+/* The qemu the appliance runs: libguestfs' LIBGUESTFS_HV, or ours. */
+static const char *
+hv_path (void)
+{
+  const char *hv = getenv ("LIBGUESTFS_HV");
+  return hv && *hv ? hv : QEMU_SYSTEM;
 }
 
 static char *
@@ -110,9 +125,9 @@ kvm_memo_key (void)
   struct stat st;
   char *k;
 
-  if (uname (&u) == -1 || stat (QEMU_SYSTEM, &st) == -1)
+  if (uname (&u) == -1 || stat (hv_path (), &st) == -1)
     return NULL;
-  if (asprintf (&k, "%s %s %lld\n", u.release, QEMU_SYSTEM,
+  if (asprintf (&k, "%s %s %lld\n", u.release, hv_path (),
                 (long long) st.st_mtime) == -1)
     return NULL;
   return k;
@@ -313,10 +328,11 @@ mount_root (guestfs_h *g, const char *root, bool readonly)
   return 0;
 }
 
-/* Seconds an appliance may take to start: FERRY_LAUNCH_TIMEOUT, or 300
- * under TCG (a launch takes 10 to 30 s on 2 cores).  Under KVM an
- * appliance starts in a few seconds, so 60 s without a daemon means KVM
- * hangs here: the launch is given up and TCG takes over.
+/* Seconds an appliance's qemu may take to start the daemon:
+ * FERRY_LAUNCH_TIMEOUT, or 300 under TCG (a launch takes 10 to 30 s on
+ * 2 cores).  Under KVM it starts in a few seconds, so 30 s without a
+ * daemon means KVM hangs here: the launch is given up and TCG takes
+ * over.  (The appliance build before qemu starts is not counted.)
  */
 static int
 launch_timeout (bool tcg)
@@ -332,7 +348,7 @@ launch_timeout (bool tcg)
       return (int) t;
     warning ("FERRY_LAUNCH_TIMEOUT=\"%s\" is not a number of seconds: ignored", s);
   }
-  return tcg ? 300 : 60;
+  return tcg ? 300 : 30;
 }
 
 /* Launch *gp, tries times at most; a launch that hangs is tried again

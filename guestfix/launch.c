@@ -4,7 +4,8 @@
  * both vCPUs; libguestfs would wait 20 minutes for it.  A watchdog
  * thread kills the appliance's qemu (ferry's child qemu-system process)
  * when the deadline passes, so that guestfs_launch fails and the caller
- * can try again.
+ * can try again.  Under KVM the same deadline, much shorter, is how a
+ * KVM that hangs is found.
  */
 
 #include <config.h>
@@ -27,19 +28,22 @@ struct watchdog {
   pthread_cond_t cond;
   bool done;                    /* the launch returned */
   bool fired;                   /* the deadline passed first */
-  struct timespec deadline;     /* CLOCK_REALTIME */
+  int timeout;                  /* seconds from qemu's start */
 };
 
-/* SIGKILL every child of this process whose name starts "qemu-system". */
-static void
-kill_appliance_qemu (void)
+/* Signal (sig 0: just count) every child of this process whose name
+ * starts "qemu-system"; returns how many there are.
+ */
+static int
+signal_appliance_qemu (int sig)
 {
+  int found = 0;
   DIR *d = opendir ("/proc");
   struct dirent *e;
   pid_t me = getpid ();
 
   if (d == NULL)
-    return;
+    return 0;
   while ((e = readdir (d)) != NULL) {
     char path[300], buf[512], *open_paren, *close_paren;
     FILE *fp;
@@ -61,24 +65,47 @@ kill_appliance_qemu (void)
     if (open_paren == NULL || close_paren == NULL || close_paren < open_paren ||
         sscanf (close_paren + 1, " %*c %d", &ppid) != 1 || ppid != me)
       continue;
-    if (strncmp (open_paren + 1, "qemu-system", 11) == 0)
-      kill ((pid_t) atoi (e->d_name), SIGKILL);
+    if (strncmp (open_paren + 1, "qemu-system", 11) == 0) {
+      found++;
+      if (sig)
+        kill ((pid_t) atoi (e->d_name), sig);
+    }
   }
   closedir (d);
+  return found;
 }
 
+/* The limit counts from the moment the appliance's qemu exists: the
+ * first launch on a machine builds the appliance (supermin) before
+ * that, which takes as long as it takes.
+ */
 static void *
 watchdog_thread (void *arg)
 {
   struct watchdog *w = arg;
+  double started = 0;
 
   pthread_mutex_lock (&w->lock);
   while (!w->done) {
-    if (pthread_cond_timedwait (&w->cond, &w->lock, &w->deadline) == ETIMEDOUT) {
-      if (!w->done) {
-        w->fired = true;
-        kill_appliance_qemu ();
-      }
+    struct timespec tick;
+
+    clock_gettime (CLOCK_REALTIME, &tick);
+    tick.tv_nsec += 250 * 1000 * 1000;
+    if (tick.tv_nsec >= 1000 * 1000 * 1000) {
+      tick.tv_sec++;
+      tick.tv_nsec -= 1000 * 1000 * 1000;
+    }
+    if (pthread_cond_timedwait (&w->cond, &w->lock, &tick) != ETIMEDOUT ||
+        w->done)
+      continue;
+    if (started == 0) {
+      if (signal_appliance_qemu (0) > 0)
+        started = now_seconds ();
+      continue;
+    }
+    if (now_seconds () - started > w->timeout) {
+      w->fired = true;
+      signal_appliance_qemu (SIGKILL);
       break;
     }
   }
@@ -97,8 +124,7 @@ appliance_launch (guestfs_h *g, int timeout, bool *timed_out)
   int r;
 
   *timed_out = false;
-  clock_gettime (CLOCK_REALTIME, &w.deadline);
-  w.deadline.tv_sec += timeout;
+  w.timeout = timeout;
   watching = timeout > 0 && pthread_create (&th, NULL, watchdog_thread, &w) == 0;
   r = guestfs_launch (g);
   if (watching) {
