@@ -59,11 +59,14 @@ struct convert_opts {
   char **macs;                  /* --mac values (owned list) */
   const char *inject_dir;       /* --inject-package */
   bool dry_run;
+  bool copy_only;               /* ferry copy: no inspection, no fixes */
   bool source_only;             /* inspect: the source's metadata only */
   unsigned workers;
 };
 
-/* pipeline.c: the subcommands.  Return 0 or -1 after error(). */
+/* pipeline.c: the subcommands.  Return 0 or -1 after error().
+ * run_convert is "convert", and "copy" when o->copy_only.
+ */
 extern int run_convert (struct convert_opts *o);
 extern int run_inspect (struct convert_opts *o);
 

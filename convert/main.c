@@ -16,6 +16,7 @@ usage (FILE *fp)
 "\n"
 "Usage:\n"
 "  ferry convert -i INPUT [-io KEY=VAL ...] FILE... -o OUTPUT [-oX ...]\n"
+"  ferry copy -i INPUT [-io KEY=VAL ...] FILE... -o OUTPUT [-oX ...]\n"
 "  ferry inspect [--source-only] -i INPUT [-io KEY=VAL ...] FILE...\n"
 "\n"
 "Input:\n"
@@ -24,7 +25,7 @@ usage (FILE *fp)
 "  -io KEY[=VAL]       input option; -io ? lists them\n"
 "  -ic URI             libvirt connection URI (-i libvirt)\n"
 "\n"
-"Output (convert):\n"
+"Output (convert, copy):\n"
 "  -o OUTPUT           output module (default: local)\n"
 "  -os DIR             output directory\n"
 "  -of FORMAT          output disk format: qcow2 (default) or raw\n"
@@ -134,11 +135,13 @@ main (int argc, char *argv[])
     printf ("ferry %s\n", PACKAGE_VERSION);
     return 0;
   }
-  if (strcmp (cmd, "convert") != 0 && strcmp (cmd, "inspect") != 0) {
-    fprintf (stderr, "ferry: unknown command \"%s\" (use convert or inspect; "
-             "see ferry --help)\n", cmd);
+  if (strcmp (cmd, "convert") != 0 && strcmp (cmd, "copy") != 0 &&
+      strcmp (cmd, "inspect") != 0) {
+    fprintf (stderr, "ferry: unknown command \"%s\" (use convert, copy or "
+             "inspect; see ferry --help)\n", cmd);
     return 1;
   }
+  o.copy_only = strcmp (cmd, "copy") == 0;
   argc--;
   argv++;
 
@@ -251,14 +254,14 @@ main (int argc, char *argv[])
   o.oargs.options = &o.oo;
   o.files = &argv[optind];
   o.nr_files = argc - optind;
-  if (strcmp (cmd, "convert") == 0 && o.output == NULL && o.oargs.dir == NULL &&
+  if (strcmp (cmd, "inspect") != 0 && o.output == NULL && o.oargs.dir == NULL &&
       !o.dry_run) {
-    error ("convert: say where to write: -o local -os DIR");
+    error ("%s: say where to write: -o local -os DIR", cmd);
     return 1;
   }
 
   signals_install ();
-  if (strcmp (cmd, "convert") == 0)
+  if (strcmp (cmd, "inspect") != 0)
     r = run_convert (&o);
   else
     r = run_inspect (&o);

@@ -224,6 +224,12 @@ apply_macs (struct convert_opts *o, struct run *r, bool parse_only)
       error ("--mac \"%s\": %s", o->macs[i], why ? why : "invalid");
       return -1;
     }
+    if (rc == 0 && o->copy_only) {
+      static_ip_free (&ip);
+      error ("--mac \"%s\": a static address is a change to the guest, "
+             "which ferry copy does not make (use ferry convert)", o->macs[i]);
+      return -1;
+    }
     if (parse_only) {
       static_ip_free (&ip);
       continue;
@@ -335,6 +341,7 @@ copy_disks (struct convert_opts *o, struct run *r)
     struct copy_dest dest;
     struct copy_stats st;
     struct copy_map map = { 0 };
+    const char *uri = NULL;
     char label[32], a[32], b[32];
     struct copy_opts co = {
       .workers = o->workers, .progress = progress_copy, .progress_data = label,
@@ -343,7 +350,9 @@ copy_disks (struct convert_opts *o, struct run *r)
     snprintf (label, sizeof label, "sd%c", (char) ('a' + (i % 26)));
     progress_stage ("copy", "copying disk %zu/%zu (%s)", i + 1,
                     r->src.nr_disks, human_size (d->virtual_size, a));
-    if (d->direct) {
+    if (o->copy_only)
+      uri = d->uri;             /* the source itself: nothing was fixed */
+    else if (d->direct) {
       CLEANUP_FREE char *ovl = qemu_opt_escape (d->overlay);
       CLEANUP_FREE char *path = qemu_opt_escape (d->path);
       CLEANUP_FREE char *opts = NULL;
@@ -362,15 +371,17 @@ copy_disks (struct convert_opts *o, struct run *r)
     }
     else if (overlay_server (r, d, NULL, false) == -1)
       return -1;
-    debug ("copy %s: overlay server up after %.2f s", label, now_seconds () - t0);
-    if (copy_map_source (r->ovl.uri, d->virtual_size, label, &map) == -1)
+    if (uri == NULL)
+      uri = r->ovl.uri;
+    debug ("copy %s: source server up after %.2f s", label, now_seconds () - t0);
+    if (copy_map_source (uri, d->virtual_size, label, &map) == -1)
       return -1;
     debug ("copy %s: map read after %.2f s", label, now_seconds () - t0);
     if (ops->disk_begin (r->out, i, d, &map, &dest) == -1) {
       free (map.v);
       return -1;
     }
-    if (copy_disk (r->ovl.uri, &dest, &map, label, &co, &st) == -1) {
+    if (copy_disk (uri, &dest, &map, label, &co, &st) == -1) {
       progress_end ();
       dest.failed = true;
       ops->disk_end (r->out, i, &dest);
@@ -462,12 +473,19 @@ run_convert (struct convert_opts *o)
   }
   if (apply_netmaps (o, &r.src) == -1 || apply_macs (o, &r, false) == -1)
     goto fail;
-  if (r.in->ops->expose (r.in, &r.src) == -1 || make_overlays (&r) == -1)
-    goto fail;
-  if (fix_guest (o, &r) == -1)
-    goto fail;
-
-  report = report_json (&r.rep, &r.src, &r.gu, r.target);
+  if (o->copy_only) {
+    /* A guest already prepared for the target: the disks as they are. */
+    if (r.in->ops->expose (r.in, &r.src) == -1)
+      goto fail;
+    report = strdup ("{\n  \"command\": \"copy\",\n  \"changes\": []\n}\n");
+  }
+  else {
+    if (r.in->ops->expose (r.in, &r.src) == -1 || make_overlays (&r) == -1)
+      goto fail;
+    if (fix_guest (o, &r) == -1)
+      goto fail;
+    report = report_json (&r.rep, &r.src, &r.gu, r.target);
+  }
   if (report == NULL) {
     error ("convert: %m");
     goto fail;
@@ -504,7 +522,8 @@ run_convert (struct convert_opts *o)
     if (ops->finish (r.out, &r.src, &m) == -1)
       goto fail;
   }
-  info ("converted %s in %.1f s", r.src.name, now_seconds () - t0);
+  info ("%s %s in %.1f s", o->copy_only ? "copied" : "converted", r.src.name,
+        now_seconds () - t0);
   print_result (&r, true, t0);
   run_cleanup (&r, false);
   return 0;
