@@ -841,6 +841,13 @@ test_json_events (void)
   static const char *const msgs[] = {
     "read \"/etc/R\xe9seau\": x", "\x7f" "ELF\x02\xff\xe9\x89\"\\\n", NULL
   };
+  /* Messages are made one printable line before they are written
+   * (log.c): each invalid byte and control character becomes '?', a
+   * newline a space.
+   */
+  static const char *const want[] = {
+    "read \"/etc/R?seau\": x", "?ELF????\"\\ ", NULL
+  };
   struct log_settings ls = { .machine_readable = true }, none = { 0 };
   FILE *fp = tmpfile ();
   int out = dup (1), err = dup (2), null = open ("/dev/null", O_WRONLY);
@@ -862,10 +869,9 @@ test_json_events (void)
   dup2 (err, 2);
   rewind (fp);
   for (; ok && getline (&line, &cap, fp) > 0 && nr < 4; nr++) {
-    CLEANUP_FREE char *val = model_value (msgs[nr / 2]);
     struct jv *v = strict_utf8 (line) ? J (line) : NULL;
     ok = v && streq (jv_str (v, "type"), nr % 2 ? "warning" : "info") &&
-      streq (jv_str (v, "message"), val);
+      streq (jv_str (v, "message"), want[nr / 2]);
     jv_free (v);
   }
   CHECK (ok && nr == 4, "machine-readable events are valid UTF-8 JSON");

@@ -451,11 +451,8 @@ run_convert (struct convert_opts *o)
     return -1;
   tname = o->target ? o->target : ops->default_target;
   r.target = target_lookup (tname);
-  if (r.target == NULL) {
-    error ("--target \"%s\": unknown target (this version supports: %s)",
-           tname, target_names ());
+  if (r.target == NULL)
     return -1;
-  }
   if (apply_macs (o, &r, true) == -1)
     return -1;
 

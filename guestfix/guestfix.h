@@ -28,6 +28,9 @@ struct target {
   bool no_os_swap;                      /* no swap on the OS disk (Azure) */
   bool keeps_hyperv_tools;              /* Hyper-V daemons are wanted there */
 };
+/* The target called name, loaded from data/drivers on first use; NULL
+ * after error() if it is unknown or its data cannot be read.
+ */
 extern const struct target *target_lookup (const char *name);
 /* "kvm, openstack, aws, azure" (static). */
 extern const char *target_names (void);

@@ -15,6 +15,7 @@
 #     abs_top_builddir  the build tree (default: the current directory)
 #     FERRY             the ./ferry binary under test
 #     FERRY_IMAGES      tests/images/ in the source tree
+#     FERRY_DATADIR     the source tree's data/, unless already set (exported)
 #     LIBGUESTFS_BACKEND=direct, unless already set
 #
 # and installs an EXIT trap (plus INT/TERM/HUP traps that exit through
@@ -28,6 +29,9 @@ abs_top_srcdir="${abs_top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pw
 abs_top_builddir="${abs_top_builddir:-$(pwd)}"
 FERRY="${FERRY:-$abs_top_builddir/ferry}"
 FERRY_IMAGES="$abs_top_srcdir/tests/images"
+# ferry reads the targets' data (data/drivers) from here, not from the
+# installed copy.
+export FERRY_DATADIR="${FERRY_DATADIR:-$abs_top_srcdir/data}"
 export LIBGUESTFS_BACKEND="${LIBGUESTFS_BACKEND:-direct}"
 # Tests point TMPDIR at their own directory to catch leftovers; keep
 # libguestfs' appliance cache out of it (and shared between tests).
@@ -74,12 +78,15 @@ at_exit() {
     _ferry_exit_funcs+=("$1")
 }
 
+_ferry_t0=$SECONDS
 _ferry_run_exit_funcs() {
-    local i
+    local i rc=$?
     for (( i = ${#_ferry_exit_funcs[@]} - 1; i >= 0; i-- )); do
         "${_ferry_exit_funcs[i]}" || true
     done
     _ferry_exit_funcs=()
+    # The wall time of every test, in its .log (the budget is watched).
+    echo "test time: $(( SECONDS - _ferry_t0 )) s (exit $rc)" >&2
 }
 trap _ferry_run_exit_funcs EXIT
 trap 'exit 130' INT
@@ -128,6 +135,75 @@ sha256_of() {
     local sum
     sum="$(sha256sum < "$1")" || return 1
     echo "${sum%% *}"
+}
+
+# apt_mirror SUITE: print the URI (no trailing "/") of the first enabled
+# "deb" source of this host's apt that serves SUITE ("bookworm",
+# "bookworm-security"), in the order apt reads them: sources.list, then
+# sources.list.d/ (one-line *.list and deb822 *.sources).  The test
+# guests are built from the host's own mirror: none is written down
+# here.  If there is none, say so on stderr and return 1.
+# $FERRY_APT_DIR replaces /etc/apt (to test this function).
+apt_mirror() {
+    local suite="$1" dir="${FERRY_APT_DIR:-/etc/apt}" f uri=
+    local -a files=()
+    for f in "$dir/sources.list" "$dir"/sources.list.d/*; do
+        case "$f" in
+            *.list | *.sources) [ -f "$f" ] && [ -r "$f" ] && files+=("$f") ;;
+        esac
+    done
+    if [ "${#files[@]}" -gt 0 ]; then
+        uri="$(awk -v want="$suite" '
+            function has(list, w,   n, a, i) {
+                n = split(list, a, /[ \t]+/)
+                for (i = 1; i <= n; i++) if (a[i] == w) return 1
+                return 0
+            }
+            # What debootstrap can fetch from (not mirror+, cdrom: ...).
+            function usable(u) { return u ~ /^(https?|ftp|file):\/\// }
+            # deb822: the stanza read so far ends.
+            function stanza_end(   n, a, i) {
+                if (!done && has(types, "deb") && tolower(enabled) !~ /^(no|false|0)$/ &&
+                    has(suites, want)) {
+                    n = split(uris, a, /[ \t]+/)
+                    for (i = 1; i <= n && !done; i++)
+                        if (usable(a[i])) { print a[i]; done = 1 }
+                }
+                types = uris = suites = enabled = field = ""
+            }
+            FNR == 1 { stanza_end() }
+            done { next }
+            FILENAME ~ /\.sources$/ {
+                if ($0 ~ /^#/) next
+                if ($0 ~ /^[ \t]*$/) { stanza_end(); next }
+                if ($0 ~ /^[ \t]/) { line = $0 } else {
+                    field = tolower($0); sub(/:.*/, "", field)
+                    line = $0; sub(/^[^:]*:/, "", line)
+                }
+                gsub(/^[ \t]+|[ \t]+$/, "", line)
+                if (field == "types") types = types " " line
+                else if (field == "uris") uris = uris " " line
+                else if (field == "suites") suites = suites " " line
+                else if (field == "enabled") enabled = line
+                sub(/^[ \t]+/, "", uris)
+                next
+            }
+            {   # One-line style: deb [OPTIONS] URI SUITE [COMPONENT...]
+                line = $0; sub(/#.*/, "", line)
+                if (line !~ /^[ \t]*deb[ \t]/) next
+                sub(/^[ \t]*deb[ \t]+/, "", line)
+                if (line ~ /^\[/) sub(/^\[[^]]*\][ \t]*/, "", line)
+                split(line, a, /[ \t]+/)
+                if (a[2] == want && usable(a[1])) { print a[1]; done = 1 }
+            }
+            END { stanza_end() }' "${files[@]}")"
+    fi
+    uri="${uri%/}"
+    if [ -z "$uri" ]; then
+        echo "apt_mirror: no enabled \"deb\" source for suite \"$suite\" in $dir/sources.list or $dir/sources.list.d/*.list, *.sources: add one (the image builders also take \$FERRY_DEBIAN_MIRROR)" >&2
+        return 1
+    fi
+    echo "$uri"
 }
 
 # need_real_debian12: build, once (it is cached), the real bootable
@@ -294,6 +370,41 @@ changed() {
 unchanged() {
     ! jq -e --arg f "$1" '.changes[] | select(.file == $f)' "$rep" >/dev/null ||
         fail "$(basename "$rep"): $1 should not change"
+}
+
+# converted_deb12: the real Debian 12 guest converted for KVM (qcow2)
+# by this build of ferry, once per build: the first test that needs it
+# converts it, the others reuse it (output tests feed it to "ferry
+# copy").  Kept in the test cache under converted-<hash of ferry>/,
+# with the conversion's machine-readable log (convert.jsonl) and change
+# report; older builds' copies are removed.  Sets $deb12_converted (the
+# qcow2) and $deb12_converted_dir.  Call it directly, not in $(...).
+deb12_converted= deb12_converted_dir=
+converted_deb12() {
+    need_real_debian12
+    local cache key dir
+    cache="$(ferry_test_cache)"
+    key="$(sha256_of "$FERRY" | cut -c1-16)-$(sha256_of "$deb12_vmdk" | cut -c1-16)"
+    dir="$cache/converted-$key"
+    (
+        flock 9
+        if [ ! -f "$dir/done" ]; then
+            local old
+            for old in "$cache"/converted-*; do
+                [ "$old" = "$dir" ] || [ ! -d "$old" ] || rm -rf "$old"
+            done
+            rm -rf "$dir" && mkdir -p "$dir/out" "$dir/tmp"
+            echo "converting the real Debian 12 guest (reused by the other tests of this build)" >&2
+            local t0=$SECONDS
+            TMPDIR="$dir/tmp" "$FERRY" convert -i disk "$deb12_vmdk" -o local -os "$dir/out" \
+                -of qcow2 --machine-readable > "$dir/convert.jsonl" ||
+                { cat "$dir/convert.jsonl" >&2; exit 1; }
+            echo "converted in $((SECONDS - t0)) s" > "$dir/time"
+            : > "$dir/done"
+        fi
+    ) 9> "$cache/converted.lock" || fail "could not convert the real Debian 12 guest"
+    deb12_converted_dir="$dir"
+    deb12_converted="$dir/out/deb12-vmw-disk1-sda"
 }
 
 # need_real_debian12_lvm: as need_real_debian12, for the second real

@@ -3,7 +3,9 @@
 # (streamOptimized VMDK, no virtio in its initramfs, fstab by /dev/sda1,
 # ifupdown on ens192, open-vm-tools):
 #   1. negative control: the original on virtio-blk cannot find its root;
-#   2. ferry converts it, without touching the source;
+#   2. ferry converts it, without touching the source (the conversion
+#      is this build's one conversion of the real guest, which the other
+#      tests reuse: tests/functions.sh converted_deb12);
 #   3. the result boots on virtio-blk + virtio-net to multi-user, root on
 #      /dev/vda*, no failed units, an IPv4 lease on its virtio NIC.
 set -euo pipefail
@@ -22,18 +24,17 @@ line=$(boot_guest "$src" vmdk "$tmpdir/neg.log" 300 virtio) || rc=$?
 grep -q 'Gave up waiting for root' <<<"$line" || fail "negative control: $line"
 echo "ok: $line"
 
-echo "converting"
-mkdir "$tmpdir/out"
-"$FERRY" convert -i disk "$src" -o local -os "$tmpdir/out" -of qcow2 --machine-readable \
-    > "$tmpdir/convert.jsonl" || { cat "$tmpdir/convert.jsonl"; fail "convert failed"; }
+echo "converting (or reusing this build's conversion)"
+converted_deb12
 [ "$(sha256_of "$src")" = "$before" ] || fail "the source VMDK was modified"
-jq -se 'map(select(.type == "result"))[0].ok' "$tmpdir/convert.jsonl" >/dev/null ||
+jq -se 'map(select(.type == "result"))[0].ok' "$deb12_converted_dir/convert.jsonl" >/dev/null ||
     fail "no ok result in the machine-readable output"
 jq -se 'map(select(.type == "progress"))[-1] | .bytes_done == .bytes_total and .bytes_total > 0' \
-    "$tmpdir/convert.jsonl" >/dev/null || fail "progress did not reach its total"
-[ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
-out="$tmpdir/out/deb12-vmw-disk1-sda"
-rep="$tmpdir/out/deb12-vmw-disk1.changes.json"
+    "$deb12_converted_dir/convert.jsonl" >/dev/null || fail "progress did not reach its total"
+[ -z "$(ls -A "$deb12_converted_dir/tmp")" ] || fail "temp files left: $(ls -A "$deb12_converted_dir/tmp")"
+cat "$deb12_converted_dir/time"
+out="$deb12_converted"
+rep="$deb12_converted_dir/out/deb12-vmw-disk1.changes.json"
 qemu-img check -q "$out" || fail "output qcow2 is corrupt"
 jq -e '.packages_removed | index("open-vm-tools")' "$rep" >/dev/null || fail "open-vm-tools not removed"
 jq -e '.changes[] | select(.action == "regenerated")' "$rep" >/dev/null || fail "initramfs not regenerated"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Failures during the conversion leave nothing behind: the output disk
-# filling up during the copy, SIGINT in the middle of the copy, and an
-# appliance that does not start in time (killed, tried once more).
+# filling up during the copy, SIGINT in the middle of the copy (both
+# with "ferry copy": the output's failure paths are the same as
+# convert's, without an appliance), and an appliance that does not
+# start in time (killed, tried once more).
 set -euo pipefail
 source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
 require_root
@@ -27,7 +29,7 @@ umount_small() { umount "$small" 2>/dev/null || true; }
 at_exit umount_small
 for fmt in qcow2 raw; do
     rc=0
-    err=$("$FERRY" convert -q -if raw -i disk "$src" "$tmpdir/data.img" \
+    err=$("$FERRY" copy -q -if raw -i disk "$src" "$tmpdir/data.img" \
           -o local -os "$small" -of "$fmt" 2>&1) || rc=$?
     [ "$rc" = 1 ] || fail "disk full ($fmt): expected exit 1, got $rc: $err"
     grep -q '^ferry: write "sdb": .*No space left on device' <<<"$err" ||
@@ -42,7 +44,7 @@ done
 # and send the signal the moment the copy stage is announced.
 out="$tmpdir/out"; mkdir "$out"
 mkfifo "$tmpdir/events.fifo"
-"$FERRY" convert --machine-readable --workers 1 -if raw -i disk "$src" "$tmpdir/data.img" \
+"$FERRY" copy --machine-readable --workers 1 -if raw -i disk "$src" "$tmpdir/data.img" \
     -o local -os "$out" > "$tmpdir/events.fifo" 2> "$tmpdir/err" &
 pid=$!
 sent=

@@ -8,7 +8,13 @@
 #     password, a region without an image endpoint, TLS with a
 #     self-signed certificate (refused without cacert): the right
 #     outcome, no image left behind, no secret in any output;
-#   - the real Debian 12 guest uploaded as qcow2, downloaded, booting.
+#   - the real Debian 12 guest uploaded as qcow2 and downloaded again,
+#     identical to the converted image.
+# Two conversions start the appliance (-o local, the reference, and the
+# qcow2 upload, whose token expires meanwhile); every other upload is
+# "ferry copy" of the converted phony guest, or of this build's one
+# conversion of the real guest (converted_deb12, which
+# test-convert-boot.sh boots).
 set -euo pipefail
 source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
 require_root
@@ -116,6 +122,9 @@ echo "ok: qcow2: active, checksums and properties right, same files as -o local;
 [ -n "$data" ] && [ "$sent" -le $(( data + data / 50 + 1024 * 1024 )) ] ||
     fail "qcow2 upload sent $sent bytes for ${data:-?} bytes of data"
 
+# The converted guest, which the uploads below copy as it is.
+conv="$tmpdir/local/g-sda"
+
 # 2. raw, with an application credential from clouds.yaml, through a
 #    proxy that answers the first GET of the image record with 503.
 FAULT_MATCH='GET ^/v2/images/[0-9a-f-]+$' start_proxy "$tmpdir/proxy.log" "$GLANCE_URL" 503-once
@@ -124,7 +133,7 @@ FAULT_MATCH='GET ^/v2/images/[0-9a-f-]+$' start_proxy "$tmpdir/proxy.log" "$GLAN
 "$cloud/openstack-endpoint.sh" "$state" RegionProxy "http://127.0.0.1:$port"
 sed 's/region_name: .*/region_name: RegionProxy/' "$state/clouds.yaml" > "$tmpdir/clouds.yaml"
 env -u OS_AUTH_URL -u OS_PASSWORD -u OS_USERNAME -u OS_REGION_NAME OS_CLIENT_CONFIG_FILE="$tmpdir/clouds.yaml" \
-    "$FERRY" convert -v -i disk "$tmpdir/g.img" -o openstack --os-cloud ferrytest-appcred \
+    "$FERRY" copy -v -i disk "$conv" -o openstack --os-cloud ferrytest-appcred \
     -of raw -oo image-name=web01-raw > "$tmpdir/r.log" 2>&1 ||
     { tail -20 "$tmpdir/r.log"; fail "raw upload through the 503 proxy failed"; }
 no_secrets "$tmpdir/r.log"
@@ -142,7 +151,7 @@ ostack_error() {   # WHAT PATTERN ENV... -- ARGS...
     local what="$1" pattern="$2" err rc=0; shift 2
     local -a envs=()
     while [ "$1" != "--" ]; do envs+=("$1"); shift; done; shift
-    err="$(env "${envs[@]}" "$FERRY" convert -q -i disk "$tmpdir/g.img" -o openstack "$@" 2>&1 >/dev/null)" || rc=$?
+    err="$(env "${envs[@]}" "$FERRY" copy -q -i disk "$conv" -o openstack "$@" 2>&1 >/dev/null)" || rc=$?
     [ "$rc" = 1 ] || fail "$what: expected exit 1, got $rc: $err"
     grep -qE -- "$pattern" <<<"$err" || fail "$what: '$err' does not match '$pattern'"
     [ "$(images | sort)" = "$before" ] || fail "$what: an image was left behind: $(images)"
@@ -167,7 +176,7 @@ mkfifo "$tmpdir/ev.fifo"
 sigint_at() {   # WHEN: create | saving
     local when="$1" pid sent= rc=0 line region=RegionOne watcher=
     [ "$when" = create ] || region=RegionStall
-    OS_REGION_NAME=$region "$FERRY" convert --machine-readable -i disk "$tmpdir/g.img" \
+    OS_REGION_NAME=$region "$FERRY" copy --machine-readable -i disk "$conv" \
         -o openstack -of raw -oo image-name="web01-int-$when" > "$tmpdir/ev.fifo" 2> "$tmpdir/int.err" &
     pid=$!
     while IFS= read -r line; do
@@ -214,7 +223,7 @@ start_proxy "$tmpdir/gl-tls.log" --tls "$tmpdir/tls/server.pem" "$tmpdir/tls/ser
 ostack_error "TLS Keystone without cacert" 'certificate' OS_AUTH_URL="$ks_tls" OS_REGION_NAME=RegionTLS --
 ostack_error "TLS Glance without cacert (checked before the conversion)" 'GET https://[^ ]*/v2/images[^ ]*: server certificate not trusted' OS_REGION_NAME=RegionTLS --
 tls=(OS_AUTH_URL="$ks_tls" OS_REGION_NAME=RegionTLS)
-env "${tls[@]}" OS_CACERT="$cacert" "$FERRY" convert -q -i disk "$tmpdir/g.img" -o openstack \
+env "${tls[@]}" OS_CACERT="$cacert" "$FERRY" copy -q -i disk "$conv" -o openstack \
     -oo image-name=web01-tls > "$tmpdir/tls.log" 2>&1 || { cat "$tmpdir/tls.log"; fail "TLS with cacert failed"; }
 glance GET '/v2/images?name=web01-tls' | jq -e '.images[0].status == "active"' >/dev/null ||
     fail "TLS upload: the image is not active"
@@ -233,7 +242,7 @@ open(p, "w").write("\n".join(out) + "\n")
 PY
 grep -q 'verify: false' "$tmpdir/clouds-tls.yaml" || fail "could not write verify: false into clouds.yaml"
 env -u OS_AUTH_URL -u OS_PASSWORD -u OS_USERNAME -u OS_REGION_NAME OS_CLIENT_CONFIG_FILE="$tmpdir/clouds-tls.yaml" \
-    "$FERRY" convert -q -i disk "$tmpdir/g.img" -o openstack --os-cloud ferrytest-appcred \
+    "$FERRY" copy -q -i disk "$conv" -o openstack --os-cloud ferrytest-appcred \
     -oo image-name=web01-noverify > "$tmpdir/noverify.log" 2>&1 ||
     { cat "$tmpdir/noverify.log"; fail "TLS with verify: false failed"; }
 glance GET '/v2/images?name=web01-noverify' | jq -e '.images[0].status == "active"' >/dev/null ||
@@ -241,27 +250,24 @@ glance GET '/v2/images?name=web01-noverify' | jq -e '.images[0].status == "activ
 echo "ok: TLS: refused without the CA (Keystone and Glance), uploaded with cacert and with verify: false"
 [ "$(sha256_of "$tmpdir/g.img")" = "$src_sum" ] || fail "the source was modified"
 
-# 5. The real guest: uploaded as qcow2 over TLS, its image record
-#    checked, downloaded, and it boots with its network.
+# 5. The real guest, converted once for this build: copied to Glance as
+#    qcow2 over TLS, its image record checked, downloaded, and the same
+#    guest data as the converted image (which test-convert-boot.sh
+#    boots).
 if command -v debootstrap >/dev/null; then
-    need_real_debian12
-    env "${tls[@]}" OS_CACERT="$cacert" "$FERRY" convert -i disk "$deb12_vmdk" -o openstack \
+    converted_deb12
+    env "${tls[@]}" OS_CACERT="$cacert" "$FERRY" copy -i disk "$deb12_converted" -o openstack \
         -oo image-name=deb12 > "$tmpdir/real.log" 2>&1 || { cat "$tmpdir/real.log"; fail "real guest: upload failed"; }
-    grep '^uploaded image' "$tmpdir/real.log" || true
     img=$(glance GET '/v2/images?name=deb12' | jq '.images[0]')
-    vsize=$(qemu-img info --output=json "$deb12_vmdk" | jq '."virtual-size"')
+    vsize=$(qemu-img info --output=json "$deb12_converted" | jq '."virtual-size"')
     jq -e --argjson v "$vsize" '.status == "active" and .disk_format == "qcow2" and
-        .virtual_size == $v and .os_distro == "debian" and (.os_version | test("^12(\\.|$)")) and
-        .hw_disk_bus == "virtio" and .hw_vif_model == "virtio" and
+        .virtual_size == $v and .hw_disk_bus == "virtio" and .hw_vif_model == "virtio" and
         .os_hash_algo == "sha512"' <<<"$img" >/dev/null || fail "real guest image record: $img"
     glance GET "/v2/images/$(jq -r .id <<<"$img")/file" -o "$tmpdir/deb12.qcow2"
     [ "$(sha512sum < "$tmpdir/deb12.qcow2" | cut -d' ' -f1)" = "$(jq -r .os_hash_value <<<"$img")" ] ||
         fail "real guest: the downloaded image does not match Glance's os_hash_value"
-    line=$(boot_guest "$tmpdir/deb12.qcow2" qcow2 "$tmpdir/real-boot.log" 400 virtio) ||
-        fail "real guest from Glance did not boot: $line"
-    echo "$line"
-    grep -q 'state=running' <<<"$line" && grep -qE 'ipv4=ens3:10\.0\.2\.' <<<"$line" &&
-        grep -q 'failed=0' <<<"$line" || fail "real guest from Glance: $line"
-    echo "ok: the real guest uploaded over TLS ($(jq .size <<<"$img") bytes), downloaded, boots with network"
+    qemu-img compare -q -f qcow2 -F qcow2 "$tmpdir/deb12.qcow2" "$deb12_converted" ||
+        fail "real guest: the image in Glance holds other data than the converted guest"
+    echo "ok: the real guest copied over TLS ($(jq .size <<<"$img") bytes), downloaded, identical to the converted guest"
 fi
 echo "PASS: openstack output"

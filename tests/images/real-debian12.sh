@@ -22,7 +22,10 @@
 #   FERRY-BOOT-MARKER state=running root=/dev/vda1 nics=ens3 ipv4=ens3:10.0.2.15 failed=0
 #
 # Needs root (loop device, mount, chroot), debootstrap, and a Debian
-# mirror (the first one in this host's apt sources, or $FERRY_DEBIAN_MIRROR).
+# mirror: $FERRY_DEBIAN_MIRROR, else the first of this host's apt sources
+# that serves bookworm (apt_mirror in tests/functions.sh); the security
+# archive likewise ($FERRY_DEBIAN_SECURITY_MIRROR, else bookworm-security,
+# if the host has it).
 # Downloaded packages are kept in OUTDIR/.debs for rebuilds.  Verbose
 # output goes to OUTDIR/deb12-vmw.build.log.  Takes 2-4 minutes.
 
@@ -67,19 +70,17 @@ fi
 
 # ------------------------------------------------------------- settings
 
-# The Debian mirror: $FERRY_DEBIAN_MIRROR, else the host's first one.
-host_mirror() {
-    local suffix="$1"
-    grep -hv '^[[:space:]]*#' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-         /etc/apt/sources.list.d/*.sources 2>/dev/null |
-        grep -oE "https?://[^[:space:]]+/debian${suffix}/?([[:space:]]|\$)" |
-        head -n 1 | sed -e 's/[[:space:]]*$//' -e 's|/$||' || true
-}
-mirror="${FERRY_DEBIAN_MIRROR:-$(host_mirror '')}"
-mirror="${mirror:-http://deb.debian.org/debian}"
-security="${FERRY_DEBIAN_SECURITY_MIRROR:-$(host_mirror -security)}"
-
 suite=bookworm
+# The mirror: $FERRY_DEBIAN_MIRROR, else the host's own (apt_mirror).
+# shellcheck source=SCRIPTDIR/../functions.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../functions.sh"
+trap - EXIT INT TERM HUP        # those are the tests'; ours are set below
+mirror="${FERRY_DEBIAN_MIRROR:-}"
+[ -n "$mirror" ] || mirror="$(apt_mirror "$suite")" ||
+    die "no Debian mirror to debootstrap from (set FERRY_DEBIAN_MIRROR)"
+security="${FERRY_DEBIAN_SECURITY_MIRROR:-}"
+[ -n "$security" ] || security="$(apt_mirror "$suite-security" 2>/dev/null)" ||
+    security=
 disk_size=3G
 base_pkgs=systemd-sysv,udev,dbus,kmod,ifupdown,isc-dhcp-client,iproute2,netbase,initramfs-tools,zstd,busybox,e2fsprogs
 late_pkgs=(linux-image-amd64 grub-pc open-vm-tools)
