@@ -147,6 +147,10 @@ extern char *argv_to_string (const char *const *argv);
  * (not owned).
  */
 extern const char *tmpdir_create (void);
+/* Remove the temp dirs ("ferry-PID.*" under $TMPDIR or /var/tmp) of
+ * ferry processes that are gone (killed by SIGKILL).  main() calls it.
+ */
+extern void tmpdir_sweep_stale (void);
 /* Remove the temp dir and everything in it.  Safe to call twice. */
 extern void tmpdir_cleanup (void);
 

@@ -62,6 +62,7 @@ static char tmpdir_path[PATH_MAX];
 
 static int rm_one (const char *path, const struct stat *st, int flag,
                    struct FTW *ftw);
+static void sweep_stale (const char *base);
 
 /* Is pid a live ferry?  A pid may have been reused by something else. */
 static bool
@@ -85,6 +86,14 @@ ferry_alive (pid_t pid)
  * removes the temp dirs (ours, "ferry-PID.*") of ferry processes that
  * are gone.  Their qemu children died with them (PR_SET_PDEATHSIG).
  */
+void
+tmpdir_sweep_stale (void)
+{
+  const char *base = getenv ("TMPDIR");
+
+  sweep_stale (base && *base ? base : "/var/tmp");
+}
+
 static void
 sweep_stale (const char *base)
 {
@@ -125,7 +134,6 @@ tmpdir_create (void)
    */
   if (base == NULL || *base == '\0')
     base = "/var/tmp";
-  sweep_stale (base);
   snprintf (tmpdir_path, sizeof tmpdir_path, "%s/ferry-%d.XXXXXX", base,
             (int) getpid ());
   if (mkdtemp (tmpdir_path) == NULL) {

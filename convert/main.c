@@ -261,6 +261,7 @@ main (int argc, char *argv[])
   }
 
   signals_install ();
+  tmpdir_sweep_stale ();
   if (strcmp (cmd, "inspect") != 0)
     r = run_convert (&o);
   else

@@ -49,7 +49,8 @@ struct guest_kernel {
 struct guest_netconf {
   char *path;                   /* owned */
   const char *kind;             /* "ifupdown", "netplan", "nm", "networkd",
-                                 * "udev", "ifcfg" (RHEL), "wicked" (SUSE) */
+                                 * "udev", "ifcfg" (RHEL), "wicked" (SUSE),
+                                 * "cloud-init" (its own network config) */
 };
 
 /* What inspection found. */
@@ -196,6 +197,11 @@ extern int fix_network (guestfs_h *g, struct guest *gu,
 /* cloud-init re-enabled with the target's datasource. */
 extern int fix_cloudinit (guestfs_h *g, struct guest *gu,
                           const struct fix_params *p, struct report *r);
+/* The files that may hold cloud-init's own network config (cloud.cfg,
+ * cloud.cfg.d/\*.cfg, seed/\*\/network-config): a NULL terminated list
+ * (owned), or NULL after error().
+ */
+extern char **cloudinit_network_files (guestfs_h *g);
 /* UEFI guests: EFI/BOOT/BOOTX64.EFI when it is missing. */
 extern int fix_uefi_fallback (guestfs_h *g, struct guest *gu,
                               const struct fix_params *p, struct report *r);

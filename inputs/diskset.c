@@ -184,7 +184,20 @@ diskset_probe (struct diskset *ds, struct disk_spec *specs, size_t nr,
         error ("open \"%s\": %m", spec_label (s));
         return -1;
       }
-      if (image_probe (s->path, forced, info) == -1)
+      /* A disk inflated from an archive is named as the member in
+       * messages, not by its temporary file.
+       */
+      if (s->label) {
+        struct stat st;
+        if (stat (s->path, &st) == -1) {
+          error ("open \"%s\": %m", spec_label (s));
+          return -1;
+        }
+        if (image_probe_range (s->path, 0, st.st_size, spec_label (s), forced,
+                               info) == -1)
+          return -1;
+      }
+      else if (image_probe (s->path, forced, info) == -1)
         return -1;
       if (s->in_archive && info->references && info->references[0]) {
         error ("open \"%s\": it refers to another file (\"%s\"), which a "
