@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # quickstart.sh: on a fresh Debian 12 machine, install what ferry needs,
 # build it, build the sample guest (a Debian 12 VM exported the way
 # vSphere exports it) and convert it for KVM.  Run as root.

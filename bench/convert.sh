@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/convert.sh [--runs N] [--image VMDK] [--logs DIR]
 #
 # End-to-end and copy-step benchmark of ferry against virt-v2v, qemu-img

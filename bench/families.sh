@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/families.sh [--logs DIR]
 #
 # What ferry and virt-v2v each do to the same phony guests of every

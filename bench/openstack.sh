@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/openstack.sh [--image VMDK] [--keep-state DIR]
 #
 # Upload benchmark: the time from a VMware-exported disk to an active

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: running child processes from an argv vector. */
 
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: helpers shared by every stage, and the source model that
  * flows from inputs/ through guestfix/ and convert/ to outputs/.
  *

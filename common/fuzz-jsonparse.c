@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness for the JSON parser (common/jsonparse.c) and the
  * YAML subset parser (common/yamllite.c).  The first byte chooses: even
  * for JSON, odd for YAML; the rest is the document.

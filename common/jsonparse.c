@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: a small JSON parser (RFC 8259) for OpenStack API responses.
  *
  * Strict: no comments, trailing commas, leading zeros, NaN or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: reading JSON (OpenStack API responses) and the YAML that
  * OpenStack's clouds.yaml and secure.yaml are written in.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: qemu-nbd servers on unix sockets in the temp dir. */
 
 #include <config.h>

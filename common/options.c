@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: -io/-oo key=value module options. */
 
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the JSON parser (common/jsonparse.c) and the YAML
  * subset parser (common/yamllite.c): OpenStack documents as the APIs
  * and users write them, every escape, exact integers, and every

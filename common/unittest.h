@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: what the C unit tests (test-*.c beside the code) share.
  * Include it in the test's own .c file only: it defines the pass/fail
  * counters.

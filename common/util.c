@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: files, paths, hashes and the private temp dir. */
 
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the subset of YAML that OpenStack's clouds.yaml and
  * secure.yaml are written in, read into the tree of jsonparse.h.
  *

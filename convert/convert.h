@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the pipeline, the CLI and the copy engine. */
 
 #ifndef FERRY_CONVERT_H

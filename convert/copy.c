@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the copy engine.
  *
  * The source is an NBD export (the qcow2 overlay served by qemu-nbd).

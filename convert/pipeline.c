@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the conversion pipeline.
  *
  *   input: metadata, disks as read-only NBD

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: stage messages and the copy progress bar, for people on a
  * terminal or as JSON lines with --machine-readable.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the libguestfs appliance: launch with a working accelerator,
  * choose the root, mount, trim, close.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: fixes for Alpine Linux (which virt-v2v does not convert):
  * mkinitfs with a feature file listing the target's drivers, ifupdown
  * (busybox or ifupdown-ng), extlinux or grub, apk.

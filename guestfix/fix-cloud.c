@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: what ties the guest to its old platform or keeps it from
  * joining the new one: the old hypervisors' tools, cloud-init's state
  * and datasource, and packages the user wants installed offline.
@@ -95,6 +96,48 @@ fix_cloudinit (guestfs_h *g, struct guest *gu, const struct fix_params *p,
       return -1;
   }
   return 0;
+}
+
+/* cloud-init's own network configuration, which wins over the
+ * datasource's: a "network:" key in cloud.cfg or cloud.cfg.d/\*.cfg,
+ * and the NoCloud seeds' network-config.  Version 2 is netplan's
+ * format, so fix_network rewrites these files with the netplan files.
+ */
+char **
+cloudinit_network_files (guestfs_h *g)
+{
+  static const char *const dirs[] = { "/etc/cloud/cloud.cfg.d", "/var/lib/cloud/seed", NULL };
+  char **list = NULL;
+
+  if (guest_has_file (g, "/etc/cloud/cloud.cfg") &&
+      string_list_push (&list, "/etc/cloud/cloud.cfg") == -1)
+    goto nomem;
+  for (size_t d = 0; dirs[d]; d++) {
+    CLEANUP_STRING_LIST char **names = NULL;
+    if (guestfs_is_dir (g, dirs[d]) <= 0)
+      continue;
+    names = guestfs_ls (g, dirs[d]);
+    for (size_t i = 0; names && names[i]; i++) {
+      CLEANUP_FREE char *path = NULL;
+      size_t n = strlen (names[i]);
+      /* cloud.cfg.d/NAME.cfg, or seed/SOURCE/network-config */
+      if (d == 0 ? (n <= 4 || strcmp (names[i] + n - 4, ".cfg") != 0 ||
+                    asprintf (&path, "%s/%s", dirs[d], names[i]) == -1)
+          : asprintf (&path, "%s/%s/network-config", dirs[d], names[i]) == -1) {
+        path = NULL;
+        continue;
+      }
+      if (guest_has_file (g, path) && string_list_push (&list, path) == -1)
+        goto nomem;
+    }
+  }
+  if (list == NULL && (list = calloc (1, sizeof *list)) == NULL)
+    goto nomem;
+  return list;
+ nomem:
+  error ("list cloud-init's network config: %m");
+  free_string_list (list);
+  return NULL;
 }
 
 /* ---------------------------------------------------------------- */

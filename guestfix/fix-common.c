@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: fixes every Linux family shares: stable device names, the
  * target's kernel arguments, swap, the UEFI fallback loader, and the
  * initramfs checks around each family's own rebuild tool.

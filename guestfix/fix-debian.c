@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: fixes for the Debian family (Debian, Ubuntu and derivatives):
  * initramfs-tools, with the target's drivers listed in
  * /etc/initramfs-tools/modules.  The steps every family shares are in

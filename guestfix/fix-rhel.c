@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: fixes for the Red Hat family (RHEL, CentOS, Rocky, Alma,
  * Oracle Linux, Fedora, Amazon Linux): dracut with the target's drivers
  * in /etc/dracut.conf.d, ifcfg and NetworkManager configs, grub2 with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: fixes for SLES and openSUSE: dracut (initrd-VERSION), wicked
  * ifcfg files in /etc/sysconfig/network, grub2.  The initramfs step is
  * the Red Hat family's (fix-rhel.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: reading, writing and running things in the guest. */
 
 #include <config.h>

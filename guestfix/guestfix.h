@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: inspecting and fixing the guest through libguestfs.
  *
  * The guest's disks are qcow2 overlays over the read-only source, so
@@ -197,9 +198,52 @@ extern int fix_network (guestfs_h *g, struct guest *gu,
 /* cloud-init re-enabled with the target's datasource. */
 extern int fix_cloudinit (guestfs_h *g, struct guest *gu,
                           const struct fix_params *p, struct report *r);
+/* fix-nicnames.c: the guest's NIC naming rules as files, .link files or
+ * udev rules files.
+ */
+struct namefiles {
+  struct name_file *f;          /* path and current text (both owned) */
+  char **before;                /* the text as read (owned), NULL if masked */
+  size_t nr;
+};
+/* Read the .link files of /etc/systemd/network and /usr/local/lib, /usr/lib
+ * and /lib/systemd/network, and the udev rules of the same places (of
+ * the package directories only the files whose names say "net" or
+ * "biosdev"; the others count for their names only).  Returns 0, or -1
+ * after error().
+ */
+extern int namefiles_read (guestfs_h *g, struct namefiles *links,
+                           struct namefiles *rules);
+/* Rewrite, in memory, the files under dir with rewrite_link_file (link)
+ * or rewrite_udev_rules.  Returns 0, or -1 with errno ENOMEM.
+ */
+extern int namefiles_move (struct namefiles *nf, const char *dir,
+                           const struct nicmap *map,
+                           const struct nic_props *props, size_t nr, bool link);
+/* Write (unless dry_run) and record the files that changed. */
+extern int namefiles_write (guestfs_h *g, struct report *r, bool dry_run,
+                            const struct namefiles *nf, const char *reason);
+extern void namefiles_free (struct namefiles *nf);
+
+/* Target NIC i as the guest's udev will see it, with the storage for its
+ * strings: the kernel's ethN, the PCI slot of a target whose names are
+ * "ens" (nic_first_slot + i on bus 0), its driver from the target's
+ * modules, and mac when the target keeps the source's MACs.
+ */
+struct target_nic {
+  char kernel[24], path[32], pci[24], slot[24], pathname[24];
+  struct nic_props props;
+};
+extern void target_nic_props (const struct target *t, size_t i,
+                              const char *mac, struct target_nic *tn);
+/* Does the target keep the source's MACs (kvm: the libvirt XML carries
+ * them), rather than give its NICs new ones (the clouds)?
+ */
+extern bool target_keeps_macs (const struct target *t);
+
 /* The files that may hold cloud-init's own network config (cloud.cfg,
- * cloud.cfg.d/\*.cfg, seed/\*\/network-config): a NULL terminated list
- * (owned), or NULL after error().
+ * cloud.cfg.d/NAME.cfg, seed/SOURCE/network-config): a NULL terminated
+ * list (owned), or NULL after error().
  */
 extern char **cloudinit_network_files (guestfs_h *g);
 /* UEFI guests: EFI/BOOT/BOOTX64.EFI when it is missing. */

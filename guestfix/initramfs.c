@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: list the files inside an initramfs image.
  *
  * An initramfs is a sequence of newc cpio archives, each compressed or

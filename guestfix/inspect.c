@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: what is in the guest: OS, kernels and their initramfs,
  * network configuration, packages, firmware.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: guestfs_launch with a deadline.
  *
  * Under TCG an appliance very occasionally hangs in early boot, spinning

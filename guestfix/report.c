@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the change report (NAME.changes.json) and its summary. */
 
 #include <config.h>

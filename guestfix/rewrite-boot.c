@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: kernel command line arguments in bootloader configuration,
  * and swap entries in /etc/fstab.
  *

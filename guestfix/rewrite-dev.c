@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: rewrite block device references (/dev/sdX and friends) in
  * guest configuration files to stable names.
  *

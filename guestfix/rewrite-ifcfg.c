@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: RHEL and SUSE ifcfg interface files, the --mac option, and
  * static IPv4 configuration in ifcfg files (the other network stacks'
  * writers are in rewrite-static.c).
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <ctype.h>
 #include <errno.h>
 #include <arpa/inet.h>
@@ -277,13 +279,63 @@ replace_words (struct sbuf *sb, const char *v, size_t len,
   return n;
 }
 
+/* Keys naming other interfaces: a VLAN's parent, bond and bridge members. */
+static int
+is_member_key (const struct textline *l, const struct assign *a)
+{
+  return key_is (l, a, "PHYSDEV") || key_is (l, a, "ETHERDEVICE") ||
+    key_is (l, a, "BRIDGE_PORTS") ||
+    (a->keylen > 13 && memcmp (l->p + a->key, "BONDING_SLAVE", 13) == 0);
+}
+
+/* The entry for interface name: its own, or its physical device's
+ * (a VLAN "ens192.10" or an alias "ens192:1"); *sfx is the suffix.
+ */
+static const struct nicmap *
+own_entry (const char *name, const struct nicmap *map, size_t nr_map,
+           const char **sfx)
+{
+  for (size_t i = 0; name && i < nr_map; ++i) {
+    size_t n = map[i].old_name ? strlen (map[i].old_name) : 0;
+    if (n > 0 && strncmp (name, map[i].old_name, n) == 0 &&
+        (name[n] == '\0' || ((name[n] == '.' || name[n] == ':') && name[n + 1]))) {
+      *sfx = name + n;
+      return &map[i];
+    }
+  }
+  *sfx = "";
+  return NULL;
+}
+
+static int
+mac_is (const char *p, size_t len, const char *mac)
+{
+  return mac && strlen (mac) == len && strncasecmp (p, mac, len) == 0;
+}
+
+/* A MAC line: the value it takes (NULL: the line goes). */
+static const char *
+mac_value (const char *v, size_t len, const struct nicmap *e,
+           const struct nicmap *map, size_t nr_map)
+{
+  if (e)
+    return e->new_mac && (e->old_mac == NULL || mac_is (v, len, e->old_mac))
+      ? e->new_mac : NULL;
+  for (size_t i = 0; i < nr_map; ++i)
+    if (map[i].new_mac && mac_is (v, len, map[i].old_mac))
+      return map[i].new_mac;
+  return NULL;
+}
+
 char *
-rewrite_ifcfg (const char *text, const char *old_name, const char *new_name,
-               int *changes)
+rewrite_ifcfg_nics (const char *text, const char *name,
+                    const struct nicmap *map, size_t nr_map, int *changes)
 {
   struct textout o;
   struct textline *lines;
   struct sbuf v = SBUF_INIT;
+  const struct nicmap *e;
+  const char *sfx;
   size_t nr, i;
   int rename;
 
@@ -292,33 +344,67 @@ rewrite_ifcfg (const char *text, const char *old_name, const char *new_name,
   if (split_lines (text, &lines, &nr) == -1)
     return NULL;
   textout_init (&o, lines, nr);
-  rename = old_name && new_name && *old_name && strcmp (old_name, new_name);
+  e = own_entry (name, map, nr_map, &sfx);
+  rename = e && e->new_name && *e->new_name && strcmp (e->old_name, e->new_name);
 
   for (i = 0; i < nr; ++i) {
     const struct textline *l = &lines[i];
     struct assign a;
-    int r;
+    const char *mac;
+    int r = 0;
 
     if (!parse_assign (l, &a))
       goto keep;
     if (key_is (l, &a, "HWADDR") || key_is (l, &a, "LLADDR") ||
-        key_is (l, &a, "MACADDR"))
-      continue;
-    if (!rename)
-      goto keep;
-    if (key_is (l, &a, "DEVICE")) {
-      if (!mem_is (l->p + a.val, a.vallen, old_name))
+        key_is (l, &a, "MACADDR")) {
+      mac = mac_value (l->p + a.val, a.vallen, e, map, nr_map);
+      if (mac == NULL)
+        continue;
+      if (mac_is (l->p + a.val, a.vallen, mac))
         goto keep;
-      if (textout_splice (&o, l, a.val, a.vallen, new_name) == -1)
+      if (textout_splice (&o, l, a.val, a.vallen, mac) == -1)
         goto err;
       continue;
     }
-    if (!key_is (l, &a, "NAME"))
-      goto keep;
     v.len = 0;
-    r = replace_words (&v, l->p + a.val, a.vallen, old_name, new_name);
-    if (r == -1 || sbuf_add (&v, "", 0) == -1)
+    if (sbuf_add (&v, "", 0) == -1)
       goto err;
+    if (is_member_key (l, &a)) {
+      /* Each entry on the original text: no name is renamed twice. */
+      struct sbuf w = SBUF_INIT;
+      if (sbuf_add (&v, l->p + a.val, a.vallen) == -1)
+        goto err;
+      for (size_t m = 0; m < nr_map; ++m) {
+        int n;
+        if (map[m].old_name == NULL || map[m].new_name == NULL ||
+            strcmp (map[m].old_name, map[m].new_name) == 0)
+          continue;
+        w.len = 0;
+        n = replace_words (&w, v.s, v.len, map[m].old_name, map[m].new_name);
+        if (n == -1 || sbuf_add (&w, "", 0) == -1) {
+          sbuf_free (&w);
+          goto err;
+        }
+        if (n > 0) {
+          struct sbuf t = v;
+          v = w;
+          w = t;
+          r += n;
+        }
+      }
+      sbuf_free (&w);
+    }
+    else if (rename && key_is (l, &a, "DEVICE") &&
+             a.vallen == strlen (name) && memcmp (l->p + a.val, name, a.vallen) == 0) {
+      if (sbuf_puts (&v, e->new_name) == -1 || sbuf_puts (&v, sfx) == -1)
+        goto err;
+      r = 1;
+    }
+    else if (rename && key_is (l, &a, "NAME")) {
+      r = replace_words (&v, l->p + a.val, a.vallen, e->old_name, e->new_name);
+      if (r == -1 || sbuf_add (&v, "", 0) == -1)
+        goto err;
+    }
     if (r == 0)
       goto keep;
     if (textout_splice (&o, l, a.val, a.vallen, v.s) == -1)
@@ -335,6 +421,15 @@ rewrite_ifcfg (const char *text, const char *old_name, const char *new_name,
  err:
   sbuf_free (&v);
   return textout_fail (&o, lines);
+}
+
+char *
+rewrite_ifcfg (const char *text, const char *old_name, const char *new_name,
+               int *changes)
+{
+  const struct nicmap e = { old_name, NULL, new_name, NULL, NULL, NULL };
+
+  return rewrite_ifcfg_nics (text, old_name, &e, 1, changes);
 }
 
 char *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: rename network interfaces in guest configuration files.
  *
  * A VMware vmxnet3 or e1000 NIC called ens192 or ens160 in the source
@@ -485,8 +486,9 @@ netplan_ethernet (struct sbuf *out, const struct pline *pl,
   const struct pline *kp = &pl[first], *mac = NULL, *mname = NULL;
   const struct pline *setname = NULL;
   const struct nicmap *e = NULL;
+  const struct pline *rebind = NULL;
   size_t match = SIZE_MAX, match_last = 0, x;
-  int in_match = 0, drop, n = 0, r;
+  int in_match = 0, drop, keep_match = 0, n = 0, r;
 
   for (x = first + 1; x < end; ++x) {
     const struct pline *p = &pl[x];
@@ -522,8 +524,19 @@ netplan_ethernet (struct sbuf *out, const struct pline *pl,
 
   /* With no new MAC to match on, the interface is matched by its key,
    * so the match: block and set-name: go and the key takes the new name.
+   * A set-name: of the guest's own that survives keeps its match:, which
+   * then names the target's NIC by match_key.
    */
   drop = e != NULL && e->new_mac == NULL && match != SIZE_MAX;
+  if (drop && e->match_key && e->match_val && setname && e->new_name &&
+      strcmp (e->new_name, e->old_name) == 0 &&
+      span_eq (setname->val, setname->vallen, e->old_name)) {
+    drop = 0;
+    keep_match = 1;
+    for (x = match + 1; x <= match_last; ++x)
+      if (key_is (&pl[x], e->match_key) && pl[x].val)
+        rebind = &pl[x];
+  }
 
   for (x = first; x < end; ++x) {
     const struct pline *p = &pl[x];
@@ -532,6 +545,17 @@ netplan_ethernet (struct sbuf *out, const struct pline *pl,
       r = copy_line (out, p->l);
     else if (drop && ((x >= match && x <= match_last) || p == setname))
       r = 1;
+    else if (keep_match && p == rebind)
+      r = replace_at (out, p->l, p->val, p->vallen, e->match_val);
+    else if (keep_match && ((p == mac && rebind) ||
+                            (p == mname && strcmp (e->match_key, "name") != 0)))
+      r = 1;
+    else if (keep_match && p == mac)
+      r = sbuf_add (out, p->l->p, p->key - p->l->p) == -1 ||
+        strbuf_adds (out, e->match_key) == -1 ||
+        strbuf_adds (out, ": ") == -1 ||
+        strbuf_adds (out, e->match_val) == -1 ||
+        sbuf_add (out, p->l->p + p->l->len, p->l->eollen) == -1 ? -1 : 1;
     else if (p == kp && (drop || span_eq (p->key, p->keylen, e->old_name)))
       r = replace_at (out, p->l, p->key, p->keylen, e->new_name);
     else if (p == mac && e->new_mac &&
@@ -693,8 +717,8 @@ rewrite_nm_keyfile (const char *text,
 {
   const struct nicmap *e = NULL;
   struct doc d;
-  size_t k;
-  int by_ifname = 0, r;
+  size_t k, last_conn = SIZE_MAX;
+  int by_ifname = 0, has_ifname = 0, add_ifname = 0, r;
 
   if (changes)
     *changes = 0;
@@ -710,9 +734,19 @@ rewrite_nm_keyfile (const char *text,
       e = find_name (map, nr_map, d.pl[k].val, d.pl[k].vallen, 0);
   for (k = 0; k < d.nr && e != NULL; ++k)
     if (key_is (&d.pl[k], "interface-name") &&
-        in_sect (&d.pl[k], "connection") &&
-        span_eq (d.pl[k].val, d.pl[k].vallen, e->old_name))
-      by_ifname = 1;
+        in_sect (&d.pl[k], "connection")) {
+      has_ifname = 1;
+      by_ifname |= span_eq (d.pl[k].val, d.pl[k].vallen, e->old_name);
+    }
+  /* A profile bound only by the MAC that goes is bound by name instead. */
+  for (k = 0; k < d.nr && e != NULL && !has_ifname && e->new_mac == NULL &&
+         e->new_name && e->old_mac; ++k) {
+    if (in_sect (&d.pl[k], "connection") && d.pl[k].key && !d.pl[k].is_sect)
+      last_conn = k;
+    if (nm_is_mac (&d.pl[k]) &&
+        mac_eq (d.pl[k].val, nm_mac_len (&d.pl[k]), e->old_mac))
+      add_ifname = 1;
+  }
 
   for (k = 0; k < d.nr; ++k, d.n += r) {
     const struct pline *p = &d.pl[k];
@@ -736,6 +770,16 @@ rewrite_nm_keyfile (const char *text,
     }
     else
       r = copy_line (&d.out, p->l);
+    if (r != -1 && add_ifname && k == last_conn) {
+      if ((p->l->eollen == 0 && strbuf_adds (&d.out, "\n") == -1) ||
+          strbuf_adds (&d.out, "interface-name=") == -1 ||
+          strbuf_adds (&d.out, e->new_name) == -1 ||
+          sbuf_add (&d.out, p->l->eollen ? p->l->p + p->l->len : "\n",
+                    p->l->eollen ? p->l->eollen : 1) == -1)
+        r = -1;
+      else
+        r++;
+    }
     if (r == -1)
       return doc_finish (&d, 0, changes);
   }
@@ -852,85 +896,6 @@ rewrite_networkd (const char *text,
       r = copy_line (&d.out, p->l);
     if (r == -1)
       return doc_finish (&d, 0, changes);
-  }
-  return doc_finish (&d, 1, changes);
-}
-
-/*----------------------------------------------------------------------
- * udev 70-persistent-net.rules
- */
-
-static int
-has_substr (const char *p, size_t len, const char *needle)
-{
-  size_t nl = strlen (needle), i;
-
-  for (i = 0; i + nl <= len; ++i)
-    if (memcmp (&p[i], needle, nl) == 0)
-      return 1;
-  return 0;
-}
-
-/* Does the line assign NAME (NAME="x", NAME:="x"), as opposed to
- * matching on it (NAME=="x")?
- */
-static int
-assigns_name (const char *p, size_t len)
-{
-  size_t i, j;
-
-  for (i = 0; i + 4 < len; ++i) {
-    if (memcmp (&p[i], "NAME", 4) != 0 ||
-        (i > 0 && !is_blank (p[i - 1]) && p[i - 1] != ','))
-      continue;
-    for (j = i + 4; j < len && is_blank (p[j]); j++)
-      ;
-    if (j < len && p[j] == ':')
-      j++;
-    if (j < len && p[j] == '=' && (j + 1 == len || p[j + 1] != '='))
-      return 1;
-  }
-  return 0;
-}
-
-char *
-rewrite_persistent_net_rules (const char *text, int *changes)
-{
-  struct doc d = { .out = SBUF_INIT };
-  size_t k, j, i;
-
-  if (changes)
-    *changes = 0;
-  if (split_lines (text, &d.lines, &d.nr) == -1)
-    return NULL;
-
-  for (k = 0; k < d.nr; k = j) {
-    const struct textline *l = &d.lines[k];
-    int addr = 0, name = 0;
-
-    /* A rule may continue over several lines ending in '\'. */
-    for (j = k; j < d.nr;) {
-      const struct textline *c = &d.lines[j++];
-      size_t e = c->len;
-
-      while (e > 0 && is_blank (c->p[e - 1]))
-        e--;
-      if (e == 0 || c->p[e - 1] != '\\')
-        break;
-    }
-    for (i = 0; i < l->len && is_blank (l->p[i]); i++)
-      ;
-    for (i = i < l->len && l->p[i] != '#' ? k : j; i < j; ++i) {
-      addr |= has_substr (d.lines[i].p, d.lines[i].len, "ATTR{address}==");
-      name |= assigns_name (d.lines[i].p, d.lines[i].len);
-    }
-    if (addr && name) {
-      d.n += j - k;
-      continue;
-    }
-    for (i = k; i < j; ++i)
-      if (strbuf_addline (&d.out, &d.lines[i]) == -1)
-        return doc_finish (&d, 0, changes);
   }
   return doc_finish (&d, 1, changes);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: static IPv4 configuration for NetworkManager keyfiles,
  * systemd-networkd, ifupdown and netplan (the RHEL and SUSE ifcfg
  * writers are in rewrite-ifcfg.c, with the struct textout helpers

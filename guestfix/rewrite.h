@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: pure text rewriters for guest configuration files.
  *
  * Every function here takes the whole content of one file as a NUL
@@ -66,12 +67,24 @@ extern char *rewrite_resume_conf (const char *text,
 
 /* A source NIC and the target NIC that replaces it.  old_mac and new_mac
  * are lowercase "aa:bb:cc:dd:ee:ff" or NULL when unknown.
+ *
+ * new_mac is set only when the target NIC will have that MAC (it is
+ * carried to the target): matches on old_mac then become matches on
+ * new_mac.  With new_mac NULL, matches on the old MAC are dropped or
+ * replaced so that the config follows the target's NIC whatever its MAC.
+ * new_name equal to old_name means the guest's own name for the NIC
+ * (lan0, given by a .link file, a udev rule or set-name:) survives.
  */
 struct nicmap {
   const char *old_name;         /* e.g. "ens192", "eth0" */
   const char *old_mac;          /* may be NULL */
   const char *new_name;         /* e.g. "ens3" */
   const char *new_mac;          /* may be NULL */
+  /* For a name that survives with new_mac NULL: what identifies the
+   * target's NIC instead of the old MAC in a netplan match: block, as
+   * a key and value ("driver", "virtio_net"; "name", "eth1"), or NULL.
+   */
+  const char *match_key, *match_val;
 };
 
 /* List the interface names configured in an ifupdown interfaces(5) file
@@ -108,6 +121,13 @@ extern char *rewrite_ifupdown (const char *text,
  * becomes the new MAC (or, if new_mac is NULL, the match block is
  * replaced by nothing and the key name is used).  Indentation and
  * comments are preserved.  Line-oriented: no general YAML parser.
+ * cloud-init's version 2 network config is this format too.
+ *
+ * (An entry whose set-name: is old_name, with new_name equal to
+ * old_name, new_mac NULL and match_key set, keeps its name: its match:
+ * then names the target's NIC, the macaddress: line becoming
+ * "MATCH_KEY: MATCH_VAL" (or an existing MATCH_KEY: line taking the
+ * value, and the macaddress: line going).)
  *
  * (Which entry an ethernets block belongs to is decided by its match:
  * macaddress, then set-name, then match: name, then the key.  When the
@@ -124,7 +144,9 @@ extern char *rewrite_netplan (const char *text,
 /* Rewrite a NetworkManager keyfile (.nmconnection, INI style):
  * "interface-name=OLD" in [connection] and "mac-address=OLD" in
  * [ethernet] (removed when new_mac is NULL, replaced otherwise).  Also
- * an "id=" equal to the old name is renamed.
+ * an "id=" equal to the old name is renamed.  A profile that loses its
+ * mac-address and has no interface-name gets "interface-name=NEW" at
+ * the end of [connection], so that it still applies to one NIC only.
  *
  * (The file is one connection: its entry is found by mac-address, then
  * by interface-name, [vlan] parent= or id=.  [vlan] parent= is renamed
@@ -153,12 +175,183 @@ extern char *rewrite_networkd (const char *text,
 /* Remove udev persistent-net rules (70-persistent-net.rules style lines
  * with ATTR{address}=="MAC" ... NAME="ethX") that bind a name to a MAC
  * of the source.  All such lines are removed, since every source MAC
- * disappears on the target; comments are kept.
+ * disappears on the target; comments are kept.  (nicname.c; it is
+ * rewrite_udev_rules with no map.)
  *
  * (A rule continued with a trailing '\' is removed whole.  Rules that
  * only match on NAME== are kept.)
  */
 extern char *rewrite_persistent_net_rules (const char *text, int *changes);
+
+/* ---------------------------------------------------------------------
+ * Which name a NIC gets in the guest on the target, and the guest's own
+ * naming rules moved to the target's NIC (nicname.c).
+ * ---------------------------------------------------------------------
+ */
+
+/* One NIC as the target's udev sees it when it appears.  NULL: not
+ * known offline (a cloud assigns the MAC) or not there (no PCI path on
+ * Hyper-V's VMBus).
+ */
+struct nic_props {
+  const char *kernel_name;      /* the kernel's name: "eth0" */
+  const char *mac;              /* "52:54:00:12:34:56" */
+  const char *path;             /* ID_PATH: "pci-0000:00:03.0" */
+  const char *pci;              /* its PCI device (udev KERNELS): "0000:00:03.0" */
+  const char *driver;           /* "virtio_net" */
+  const char *parent_driver;    /* the driver above it: "virtio-pci" */
+  const char *slot_name;        /* ID_NET_NAME_SLOT: "ens3" */
+  const char *path_name;        /* ID_NET_NAME_PATH: "enp0s3" */
+};
+
+/* A file of the guest's naming policy, a systemd .link file or a udev
+ * rules file, by its full path: its directory decides which of two
+ * files of the same name counts.
+ */
+struct name_file {
+  const char *path;             /* "/etc/systemd/network/10-lan.link" */
+  const char *text;             /* NULL: masked (a symlink to /dev/null) */
+};
+
+struct nic_naming {
+  const struct name_file *links;  /* .link files, any order */
+  size_t nr_links;
+  const struct name_file *rules;  /* udev rules files, any order */
+  size_t nr_rules;
+  int ifnames_off;              /* net.ifnames=0 on the kernel command line */
+};
+
+struct nic_name {
+  char name[16];                /* the NIC's name in the guest */
+  const char *how;              /* static: "kernel name", "NamePolicy=slot",
+                                 * "Name=", "NAME=" */
+  const char *file;             /* path of the file that decided, or NULL */
+  const char *unsure;           /* static: why it may be another name, or NULL */
+};
+
+/* The name udev gives NIC 'nic' in a guest with naming policy 'n':
+ *  - the first .link file whose [Match] fits the NIC applies, the files
+ *    of /etc/systemd/network, /run/systemd/network,
+ *    /usr/local/lib/systemd/network, /usr/lib/systemd/network and
+ *    /lib/systemd/network taken together in the lexical order of their
+ *    names (a file hides those of the same name in the directories
+ *    after its own; a masked one counts as absent).  Its NamePolicy=
+ *    (not with ifnames_off) gives the first name it can (slot, path,
+ *    mac; kernel, database, onboard and keep give none for a virtual
+ *    NIC), else its Name=, else the NIC keeps the kernel's name.  A
+ *    [Match] without settings makes the file ignored, as systemd 252
+ *    does.  When no file is called 99-default.link, systemd's own is
+ *    assumed (NamePolicy=keep kernel database onboard slot path);
+ *  - then the rules files of /etc/udev/rules.d, /run/udev/rules.d,
+ *    /usr/local/lib/udev/rules.d, /usr/lib/udev/rules.d and
+ *    /lib/udev/rules.d, in the same order, may assign NAME= in a rule
+ *    whose matches fit the NIC; 80-net-setup-link.rules (assumed if
+ *    absent, but not if masked) applies the .link's name only if no
+ *    rule assigned one before it; NAME:= is final.
+ * Match keys the NIC's properties do not answer (ATTRS{}, ENV{},
+ * PROGRAM, Property= ...) make the rule or file not match, and
+ * conditions (Virtualization= ...) are taken as met; either sets
+ * out->unsure, as does NamePolicy=mac when the MAC is not known.
+ * Returns 0, or -1 with errno ENOMEM.
+ *
+ * (udev rules: keys ACTION, SUBSYSTEM(S), KERNEL(S), DRIVER(S), NAME
+ * and ATTR(S){address,type,dev_id,dev_port,addr_assign_type} are
+ * evaluated, values as '|' separated globs; NAME= takes a literal name,
+ * %k, $env{ID_NET_NAME} (the .link's) or $env{ID_NET_NAME_SLOT/PATH/MAC};
+ * a PROGRAM running biosdevname gives nothing, as biosdevname names no
+ * virtual NIC; GOTO and LABEL are not followed.  An unknown MAC matches
+ * only a glob.)
+ */
+extern int nic_name_eval (const struct nic_naming *n,
+                          const struct nic_props *nic, struct nic_name *out);
+
+/* A name a guest file gives a NIC, and the MAC that selects the NIC
+ * (lowercase, NULL if it is selected otherwise).
+ */
+struct nic_binding {
+  char *name;
+  char *mac;
+};
+
+/* The literal names a file gives NICs: kind 'l', a .link file ([Link]
+ * Name=, with the first MAC of MACAddress= or PermanentMACAddress=);
+ * 'u', a udev rules file (each rule assigning NAME= a literal name,
+ * with its ATTR{address}== MAC); 'n', netplan or cloud-init version 2
+ * YAML (each ethernets entry with set-name:, with its match:
+ * macaddress:).  *b is newly allocated (never NULL on success) with *nr
+ * entries; free with nic_bindings_free.  Returns 0, or -1 with errno
+ * ENOMEM.
+ */
+extern int nic_bindings (const char *text, char kind,
+                         struct nic_binding **b, size_t *nr);
+extern void nic_bindings_free (struct nic_binding *b, size_t nr);
+
+/* One source NIC and the guest's name for it (nic_tie_names). */
+struct nic_tie {
+  const char *name;             /* points into names, or NULL */
+  char *mac;                    /* the MAC the guest ties it to (owned), or NULL */
+  int by_order;                 /* tied by order: nothing names its MAC */
+  int bound;                    /* a binding gives the name */
+};
+
+/* Tie the guest's NIC names to the source VM's NICs.  names (NULL
+ * terminated) are the names configs use, in the order they use them,
+ * then the others bindings b give; macs[i] is source NIC i's MAC (NULL
+ * if unknown); texts[f] is a config file and text_names[f] (NULL
+ * terminated, may be NULL) the names it configures.
+ *  - NIC i takes the name a binding gives its MAC, else the only name a
+ *    config that mentions its MAC configures;
+ *  - the names left go to the NICs left, in order (by_order); names
+ *    beyond the NICs are tied to none;
+ *  - tie[i].mac is the MAC it was tied by, else the MAC of a binding of
+ *    its name, else, with one NIC, the only MAC the configs and
+ *    bindings mention.
+ * Returns 1 if the order chose between NICs or names (with more than
+ * one NIC: the mapping is a guess), 0 if not, -1 with errno ENOMEM
+ * (tie[].mac then freed).
+ */
+extern int nic_tie_names (char *const *names, const struct nic_binding *b,
+                          size_t nb, const char *const *macs, size_t nr_nics,
+                          const char *const *texts, char **const *text_names,
+                          size_t nr_texts, struct nic_tie *tie);
+
+/* Move a .link file to the target's NICs.  The map entry is the one
+ * whose old_name is the file's [Link] Name=; props[i] is the target NIC
+ * of map[i].  With no such entry, or one whose name does not survive
+ * (new_name not old_name) and whose MAC is not carried (new_mac NULL),
+ * the file stays as it is: it will match nothing.  Otherwise:
+ *  - MACAddress= and PermanentMACAddress= values equal to old_mac
+ *    become new_mac; with new_mac NULL those lines go, and the first
+ *    one becomes "Path=ID_PATH" (or "OriginalName=KERNEL" for a NIC
+ *    without a PCI path) unless the file has such a line already;
+ *  - Path=, Driver= and OriginalName= lines that do not fit the target
+ *    NIC take its path, driver and kernel name.
+ * Conventions as for the other rewriters (*changes from a line diff).
+ */
+extern char *rewrite_link_file (const char *text, const struct nicmap *map,
+                                const struct nic_props *props, size_t nr_map,
+                                int *changes);
+
+/* Move udev rules that assign NAME= to the target's NICs.  The map
+ * entry of a rule is the one whose old_mac is its ATTR{address}== (or
+ * ATTRS{address}==) value, else the one whose old_name is its NAME=;
+ * props[i] is the target NIC of map[i].
+ *  - new_mac set: the address takes new_mac;
+ *  - new_mac NULL and the name survives (new_name equal to old_name and
+ *    to the rule's NAME): the address match becomes KERNELS=="PCI"
+ *    (KERNEL=="KERNEL" without a PCI device), or goes if the rule has
+ *    that key already;
+ *  - in both cases KERNELS==, KERNEL== and DRIVERS== values that do not
+ *    fit the target NIC take its PCI device (else kernel name), kernel
+ *    name and driver;
+ *  - any other rule that assigns NAME= and matches an address is
+ *    removed whole (with its continuation lines): that MAC will not be
+ *    on the target.
+ * Rules that only match NAME==, comments and other rules are kept.
+ */
+extern char *rewrite_udev_rules (const char *text, const struct nicmap *map,
+                                 const struct nic_props *props, size_t nr_map,
+                                 int *changes);
 
 /* Does a kernel command line (or a file containing one) disable
  * predictable interface names (net.ifnames=0 or biosdevname=0 without
@@ -244,6 +437,76 @@ extern char *rewrite_each_line (const char *text, line_rewriter fn,
                                 int *changes);
 
 /* ---------------------------------------------------------------------
+ * Internal helpers shared by nicname.c and nicbind.c (implemented in
+ * nicname.c).
+ * ---------------------------------------------------------------------
+ */
+
+/* Is [p, p+len) a MAC "aa:bb:cc:dd:ee:ff" (any case), that MAC, a name
+ * the kernel takes for an interface (1 to 15 bytes, no '/', ':', blanks,
+ * quotes, '$' or '%')?
+ */
+extern int nic_is_mac (const char *p, size_t len);
+extern int nic_mac_eq (const char *p, size_t len, const char *mac);
+extern int nic_valid_name (const char *p, size_t len);
+/* The next blank separated token of [*s, end). */
+extern int nic_next_tok (const char **s, const char *end,
+                         const char **tok, size_t *len);
+
+/* One line of a systemd unit-style (INI) file. */
+struct ini_line {
+  const char *sect, *key, *val;   /* NULL if none; sect is the current one */
+  size_t sectlen, keylen, vallen;
+  int is_sect;
+};
+/* Split and parse text: *lines and *il (nr entries each, newly
+ * allocated).  Returns 0, or -1 with errno ENOMEM (nothing allocated).
+ */
+extern int ini_parse (const char *text, struct textline **lines,
+                      struct ini_line **il, size_t *nr);
+extern int ini_is (const struct ini_line *l, const char *sect,
+                   const char *key);
+/* The first [Match] line of key whose values count (after the last
+ * empty assignment), or -1 if it is not set.
+ */
+extern long ini_key_start (const struct ini_line *il, size_t nr,
+                           const char *key);
+/* The [Link] line giving key its value (the last, if not empty), or NULL. */
+extern const struct ini_line *ini_link_value (const struct ini_line *il,
+                                              size_t nr, const char *key);
+/* Does str fit the glob list of one value ("!" patterns negated)? */
+extern int ini_line_fits (const char *val, size_t len, const char *str);
+
+/* One KEY[{attr}]OP"value" of a udev rule. */
+struct udev_tok {
+  size_t line;                  /* index of its physical line */
+  size_t start, len;            /* the whole token in that line */
+  const char *key, *attr, *val; /* attr NULL if none; val inside the quotes */
+  size_t keylen, attrlen, vallen;
+  char op[3];                   /* "==", "!=", "=", "+=", "-=", ":=" */
+};
+/* One rule: the physical lines [first, end), continued by '\'. */
+struct udev_rule {
+  struct udev_tok *t;           /* nr tokens (owned: free (t) when done) */
+  size_t nr, cap;
+  size_t first, end;
+  int comment, bad;             /* a comment; a line udev would not parse */
+};
+/* Parse the rule starting at line k into r (which keeps its buffer
+ * between calls: start it zeroed).  Returns 0, or -1 on ENOMEM.
+ */
+extern int udev_parse_rule (const struct textline *lines, size_t nr,
+                            size_t k, struct udev_rule *r);
+extern int udev_key_is (const struct udev_tok *t, const char *key);
+extern int udev_attr_is (const struct udev_tok *t, const char *key,
+                         const char *attr);
+extern int udev_is_match (const struct udev_tok *t);
+extern int udev_assigns_name (const struct udev_tok *t);
+/* Does one of vals (NULLs skipped) fit the value's '|' separated globs? */
+extern int udev_fits_any (const struct udev_tok *t, const char *const *vals,
+                          size_t nv);
+
+/* ---------------------------------------------------------------------
  * Kernel command lines, swap, RHEL/SUSE interface files and static
  * addresses (rewrite-boot.c, rewrite-ifcfg.c, rewrite-static.c).
  * ---------------------------------------------------------------------
@@ -326,10 +589,13 @@ extern char *rewrite_fstab_drop_swap (const char *text,
 
 /* A RHEL-family (/etc/sysconfig/network-scripts/ifcfg-NAME) or SUSE
  * wicked (/etc/sysconfig/network/ifcfg-NAME) interface file: rename the
- * interface old_name to new_name in DEVICE=, NAME= (when its value is
- * old_name, or a phrase containing old_name as a whole word like "System
- * ens192"), and drop the lines that tie it to the source NIC: HWADDR=,
- * and SUSE's LLADDR=.  MACADDR= (which sets a MAC) is dropped too.
+ * interface old_name to new_name in DEVICE= (also its VLANs and aliases,
+ * "ens192.10", "ens192:1"), NAME= (when its value is old_name, or a
+ * phrase containing old_name as a whole word like "System ens192"), and
+ * where a VLAN, bond or bridge names it as a member (PHYSDEV=,
+ * ETHERDEVICE=, BONDING_SLAVE*=, BRIDGE_PORTS=), and drop the lines that
+ * tie it to the source NIC: HWADDR=, and SUSE's LLADDR=.  MACADDR=
+ * (which sets a MAC) is dropped too.
  * Values may be quoted with " or ' or unquoted; keep the quoting style.
  * Keys are upper case, lines may have leading blanks, '#' comments kept.
  *
@@ -338,6 +604,23 @@ extern char *rewrite_fstab_drop_swap (const char *text,
  */
 extern char *rewrite_ifcfg (const char *text, const char *old_name,
                             const char *new_name, int *changes);
+
+/* rewrite_ifcfg for all the NICs of a map at once.  'name' is the
+ * interface the file configures (its DEVICE=, else from its file
+ * name).  The entry whose old_name is name, or name's physical device
+ * ("ens192" of "ens192.10" or "ens192:1"), renames DEVICE= (keeping the
+ * suffix) and NAME= as rewrite_ifcfg does.  Its MAC lines (HWADDR=,
+ * LLADDR=, MACADDR=) take new_mac where they are old_mac (or any value
+ * if old_mac is NULL), or go when new_mac is NULL; a MAC line in a file
+ * of no entry stays only if it is the old_mac of an entry with a
+ * new_mac (and takes it).  The interface names in PHYSDEV=,
+ * ETHERDEVICE= (VLANs), BONDING_SLAVE*= and BRIDGE_PORTS= are renamed
+ * as whole words for every entry.  rewrite_ifcfg (text, O, N) is this
+ * with name O and the one entry {O, NULL, N, NULL}.
+ */
+extern char *rewrite_ifcfg_nics (const char *text, const char *name,
+                                 const struct nicmap *map, size_t nr_map,
+                                 int *changes);
 
 /* The DEVICE= value of an ifcfg file (unquoted, newly allocated), or
  * NULL if there is none (errno 0) or on ENOMEM (errno ENOMEM).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: targets and the registry of fix modules.
  *
  * What each target needs from the guest is data, one JSON file per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit test for initramfs_list: concatenated newc archives, the first
  * uncompressed (early microcode, as Debian does), then padding, then a
  * compressed one; and corrupt input.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: unit tests for the guest config rewriters and text_diff.
  *
  * The inputs are modelled on files found on real Debian 12 and Ubuntu
@@ -390,11 +391,11 @@ test_ifnames (void)
 /*----------------------------------------------------------------------*/
 
 static const struct nicmap nics[] = {
-  { "ens192", "00:50:56:aa:bb:cc", "ens3", "52:54:00:12:34:56" },
-  { "ens224", "00:50:56:aa:bb:dd", "ens4", "52:54:00:12:34:57" },
+  { "ens192", "00:50:56:aa:bb:cc", "ens3", "52:54:00:12:34:56", NULL, NULL },
+  { "ens224", "00:50:56:aa:bb:dd", "ens4", "52:54:00:12:34:57", NULL, NULL },
 };
 static const struct nicmap nics_nomac[] = {
-  { "ens192", "00:50:56:aa:bb:cc", "ens3", NULL },
+  { "ens192", "00:50:56:aa:bb:cc", "ens3", NULL, NULL, NULL },
 };
 
 static const char ifupdown_dhcp_in[] =
@@ -581,11 +582,11 @@ static const char netplan_subiquity_out[] =
   "  version: 2\n";
 
 static const struct nicmap nics160[] = {
-  { "ens160", "00:50:56:9a:12:34", "ens3", "52:54:00:ab:cd:ef" },
-  { "ens192", "00:50:56:9a:56:78", "ens4", "52:54:00:ab:cd:f0" },
+  { "ens160", "00:50:56:9a:12:34", "ens3", "52:54:00:ab:cd:ef", NULL, NULL },
+  { "ens192", "00:50:56:9a:56:78", "ens4", "52:54:00:ab:cd:f0", NULL, NULL },
 };
 static const struct nicmap nics160_nomac[] = {
-  { "ens160", "00:50:56:9a:12:34", "ens3", NULL },
+  { "ens160", "00:50:56:9a:12:34", "ens3", NULL, NULL, NULL },
 };
 
 /* cloud-init's 50-cloud-init.yaml on Ubuntu pins the NIC by MAC. */
@@ -810,7 +811,7 @@ static void
 test_nm (void)
 {
   static const struct nicmap nomac_unknown_old[] = {
-    { "ens192", NULL, "ens3", "52:54:00:12:34:56" },
+    { "ens192", NULL, "ens3", "52:54:00:12:34:56", NULL, NULL },
   };
 
   t_nic ("nm keyfile", rewrite_nm_keyfile, nm_in, nics, NR (nics),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: unit tests for the kernel command line, swap, ifcfg and static
  * address rewriters (rewrite-boot.c, rewrite-ifcfg.c).
  *
@@ -443,9 +444,9 @@ test_ifcfg (void)
          "NAME=ens3\n  DEVICE='ens3'\n", 3);
   t_run ("ifcfg whole words only", run_ifcfg, RENAME ("ens192", "ens3"),
          "NAME=\"ens1920 ens192.10 xens192\"\nDEVICE=ens1920\n"
-         "PHYSDEV=ens192\n",
+         "PHYSDEV=ens1920\n",
          "NAME=\"ens1920 ens192.10 xens192\"\nDEVICE=ens1920\n"
-         "PHYSDEV=ens192\n", 0);
+         "PHYSDEV=ens1920\n", 0);
   t_run ("ifcfg crlf, last line dropped", run_ifcfg, RENAME ("ens192", "eth0"),
          "DEVICE=ens192\r\nHWADDR=00:50:56:aa:bb:cc",
          "DEVICE=eth0", 2);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit test for the target data (guestfix/targets.c, data/drivers/):
  * every shipped file loads and holds exactly what the C tables held
  * before they became data; FERRY_DATADIR is honoured; malformed files,

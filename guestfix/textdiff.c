@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: line diff for the change report, and the small text helpers
  * shared by the guest file rewriters (see the end of rewrite.h).
  */

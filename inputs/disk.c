@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: -i disk: one or more bare disk image files. */
 
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the disks of an input, probed, checked and exposed read-only
  * over NBD.  Shared by every input module.
  */

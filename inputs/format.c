@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: detect disk image formats from their content.
  *
  * We never let qemu probe: a raw guest disk can start with a qcow2

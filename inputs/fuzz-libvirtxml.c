@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness for the libvirt domain XML parser
  * (inputs/libvirtxml.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness for the OVF manifest parser: the input is the .mf.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Icommon -Iinputs \

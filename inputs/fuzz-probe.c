@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness for the disk image prober (inputs/format.c,
  * inputs/vmdkdesc.c) on a memory buffer (see "make fuzz"):
  *

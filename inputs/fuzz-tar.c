@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness for the tar indexer: the input is the archive.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Icommon -Iinputs \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness for the VMware .vmx parser (inputs/vmx.c).
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Icommon -Iinputs \

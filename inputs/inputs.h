@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: input modules.  An input reads the source's metadata and
  * exposes every disk as a read-only NBD endpoint.  Nothing here ever
  * opens a source file for writing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: -i libvirt (a domain through the libvirt API) and
  * -i libvirtxml (a domain's XML in a file).  Both end in the same
  * description; the disks are the files the domain uses, opened

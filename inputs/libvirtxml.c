@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: parse a libvirt domain XML document.
  *
  * What we read (libvirt's formatdomain documentation):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: OVF manifests (".mf") and the digests they list.
  *
  * A manifest has one line per file of the export:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: -i ova: an OVA (tar of OVF + manifest + disks) or a directory
  * holding an unpacked OVF export.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: parse an OVF descriptor (the .ovf of an OVA or OVF export).
  *
  * What we read (DMTF DSP0243 1.x and 2.x, VMware's OVF 0.9, and what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: index a tar archive in place.
  *
  * An OVA is a tar of the OVF, its manifest and the disks, and can be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Check program for the input tests: open a source with an input
  * module, expose its disks over NBD, and print one line per disk: the
  * detected format, subformat, virtual size and the SHA-256 of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for content-based format detection, VMDK descriptor
  * parsing and the reference check, on crafted files (no qemu needed).
  */

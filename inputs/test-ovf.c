@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the OVF parser (inputs/ovf.c). */
 
 #include <config.h>

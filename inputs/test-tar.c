@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the tar indexer and OVF manifests: archives written by
  * GNU tar in every format it knows, hostile archives crafted byte by
  * byte, manifest syntax variants and digests of known values.

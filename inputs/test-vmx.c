@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the VMware .vmx parser (inputs/vmx.c). */
 
 #include <config.h>

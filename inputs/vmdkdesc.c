@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the files a VMDK text descriptor makes qemu open.
  *
  * ferry hands qemu the format it detected, so what matters is what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: parse VMware .vmx files.
  *
  * The format has no specification.  What we rely on, from the files

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: -i vmx: a VMware .vmx with its VMDKs, as found on a datastore
  * or copied from one.  Snapshot deltas ("-000001.vmdk") are followed by
  * qemu through their parentFileNameHint; every file of every chain is

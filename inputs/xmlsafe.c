@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: read untrusted XML (OVF descriptors, libvirt domain XML).
  *
  * No network access, no DTD loading, no entity substitution, and a

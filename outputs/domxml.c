@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the libvirt domain XML for converted guests. */
 
 #include <config.h>

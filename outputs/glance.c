@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: -o openstack: upload to Glance v2, streamed.
  *
  * One image per disk (the first is the boot image).  The image is

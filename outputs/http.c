@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: HTTP for the cloud outputs, on libcurl.  Every call has its
  * own easy handle: an upload runs in a thread of its own while the main
  * thread talks to the same service.  Never printed, by us or by curl

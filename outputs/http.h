@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: the HTTP layer of the cloud outputs (outputs/http.c).
  *
  * libcurl underneath, one easy handle per call, so that an upload can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: -o local: disk files plus a libvirt domain XML in a directory.
  *
  * Everything is written under hidden temporary names in the output

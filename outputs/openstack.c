@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: OpenStack credentials and Keystone v3.
  *
  * Where the credentials come from, as the OpenStack clients do it:

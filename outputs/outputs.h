@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: output modules.  An output receives the converted disks from
  * the copy engine and writes the target's metadata.  On any failure it
  * removes everything it created.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ferry: write a qcow2 file directly, laid out from the allocation map.
  *
  * The copy engine knows every data extent before the first byte is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit test for the HTTP layer (outputs/http.c).
  *
  * The server here is a test double for the transport only: a tiny

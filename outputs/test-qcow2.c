@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit test for the qcow2 writer: lay out a file from a sparse map
  * (extents at odd places, a last cluster cut short, an extent crossing
  * an L2 table boundary, a disk bigger than one refcount block covers),

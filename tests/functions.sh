@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # variables set here are for the tests
 # shellcheck disable=SC2054  # commas inside qemu arguments are intended

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # CLI: help, version, module option listing, option errors, and that
 # --help and the man page document the same options.
 set -euo pipefail

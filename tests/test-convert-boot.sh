@@ -1,13 +1,18 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # End to end on the real Debian 12 guest exported like vSphere
 # (streamOptimized VMDK, no virtio in its initramfs, fstab by /dev/sda1,
-# ifupdown on ens192, open-vm-tools):
+# ifupdown on lan0, a name a .link file gives the NIC with the VMware
+# MAC 00:50:56:8a:10:01, open-vm-tools):
 #   1. negative control: the original on virtio-blk cannot find its root;
 #   2. ferry converts it, without touching the source (the conversion
 #      is this build's one conversion of the real guest, which the other
 #      tests reuse: tests/functions.sh converted_deb12);
 #   3. the result boots on virtio-blk + virtio-net to multi-user, root on
-#      /dev/vda*, no failed units, an IPv4 lease on its virtio NIC.
+#      /dev/vda*, no failed units, an IPv4 lease on its virtio NIC, which
+#      is still lan0: a bare disk carries no MAC to the target (and the
+#      boot's NIC has another), so the .link now picks the NIC by its
+#      PCI path.
 set -euo pipefail
 source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
 require_cmd qemu-system-x86_64 qemu-img jq
@@ -41,8 +46,15 @@ jq -e '.changes[] | select(.action == "regenerated")' "$rep" >/dev/null || fail 
 # Only the guest's data crossed: trimmed free space was skipped.
 alloc=$(du -B1 "$out" | cut -f1)
 [ "$alloc" -lt $(( 1536 * 1024 * 1024 )) ] || fail "output is not sparse: $alloc bytes"
+# The NIC keeps the guest's name, bound to the target's NIC.
+diff_has /etc/systemd/network/10-lan.link "-MACAddress=00:50:56:8a:10:01"
+diff_has /etc/systemd/network/10-lan.link "+Path=pci-0000:00:03.0"
+unchanged /etc/network/interfaces
+[ "$(jq -r '.target_nics | join(" ")' "$rep")" = lan0 ] || fail "target NIC: $(jq -c .target_nics "$rep")"
 
 echo "booting the converted guest on virtio-blk + virtio-net"
-boot_expect virtio "$out" qcow2 virtio 3 '/dev/vda[0-9]' 'ens3:10\.0\.2\.[0-9]+'
+line=$(boot_expect virtio "$out" qcow2 virtio 3 '/dev/vda[0-9]' 'lan0:10\.0\.2\.[0-9]+') || exit 1
+echo "$line"
+grep -q ' nics=lan0 ' <<<"$line" || fail "the virtio NIC is not lan0: $line"
 [ "$(sha256_of "$src")" = "$before" ] || fail "the source VMDK was modified"
 echo "PASS: converted guest boots"

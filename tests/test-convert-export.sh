@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # End to end from whole exported VMs, wrapped the way vSphere exports
 # them: an OVA (disk read in place inside the tar) of a phony guest, and
 # a VMX datastore directory (descriptor + flat extent under a snapshot
@@ -37,7 +38,9 @@ EOF
 }
 
 boot_check() {   # WHAT DISK [IPV4-REGEX]
-    boot_expect "$1" "$2" qcow2 virtio 3 '/dev/vda[0-9]' "ens3:${3:-10\.0\.2\.[0-9]+}"
+    # The real guest's NIC is lan0 (a .link file names it; the VMX's MAC
+    # is not the one it names, so ferry binds it to the target's NIC).
+    boot_expect "$1" "$2" qcow2 virtio 3 '/dev/vda[0-9]' "lan0:${3:-10\.0\.2\.[0-9]+}"
 }
 
 # 1. OVA, of a phony guest.
@@ -82,7 +85,7 @@ mkdir "$tmpdir/vmx-out"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
 domxml_check "$tmpdir/vmx-out/db01.xml" db01 1048576 1 bridge br0 00:50:56:8a:44:01
 rep="$tmpdir/vmx-out/db01.changes.json"
-for l in "+iface ens3 inet static" "+    address 10.0.2.50/24" "+    gateway 10.0.2.2"; do
+for l in "+iface lan0 inet static" "+    address 10.0.2.50/24" "+    gateway 10.0.2.2"; do
     diff_has /etc/network/interfaces "$l"
 done
 boot_check vmx "$tmpdir/vmx-out/db01-sda" "10\\.0\\.2\\.50"

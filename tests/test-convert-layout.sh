@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # End to end on the second real guest, a different layout: Debian 12
 # with /boot on /dev/sda1 and the root and swap on LVM
 # (tests/images/real-debian12-lvm.sh), exported like vSphere.  ferry
@@ -28,5 +29,6 @@ grep -q '^[-+]/dev/mapper/' <<<"$d" && fail "LVM names should stay: $d"
 jq -e '.changes[] | select(.action == "regenerated")' "$rep" >/dev/null || fail "initramfs not regenerated"
 echo "ok: /boot by UUID, LVM names kept"
 
-boot_expect lvm "$out" qcow2 virtio 3 /dev/mapper/deb12vg-root 'ens3:10\.0\.2\.[0-9]+'
+# The first guest's NIC, lan0 by a .link file, keeps its name.
+boot_expect lvm "$out" qcow2 virtio 3 /dev/mapper/deb12vg-root 'lan0:10\.0\.2\.[0-9]+'
 echo "PASS: LVM layout boots"

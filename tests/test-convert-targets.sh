@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The real Debian 12 guest (exported like vSphere) for the cloud
 # targets:
 #   aws    converted, then booted under qemu TCG the way a Nitro
@@ -31,12 +32,14 @@ jq -e '.changes[] | select(.action == "regenerated") | .reason | test("nvme ena"
 d=$(jq -r '.changes[] | select(.file == "/boot/grub/grub.cfg") | .diff' "$rep")
 grep -qE '^\+\s+linux\s+/boot/vmlinuz-\S+ root=UUID=[0-9a-f-]{36} .*console=ttyS0,115200n8 nvme_core\.io_timeout=4294967295' <<<"$d" ||
     fail "aws: grub.cfg: $d"
-[ "$(jq -r '.target_nics[0]' "$rep")" = ens5 ] || fail "aws: target NIC"
-diff_has /etc/network/interfaces "+allow-hotplug ens5"
+# The guest names its NIC lan0 by MAC; AWS gives it another MAC, so the
+# .link file picks it by the PCI slot Nitro puts it in.
+[ "$(jq -r '.target_nics[0]' "$rep")" = lan0 ] || fail "aws: target NIC"
+diff_has /etc/systemd/network/10-lan.link "+Path=pci-0000:00:05.0"
 qemu-img check -q "$out" || fail "aws: output qcow2 is corrupt"
 
 echo "booting it on NVMe, NIC in slot 5"
-boot_expect aws "$out" qcow2 nvme 0x5 /dev/nvme0n1p1 'ens5:10\.0\.2\.[0-9]+'
+boot_expect aws "$out" qcow2 nvme 0x5 /dev/nvme0n1p1 'lan0:10\.0\.2\.[0-9]+'
 rm -rf "$tmpdir/aws"
 echo "ok: aws"
 
@@ -51,7 +54,9 @@ initrd=$(jq -r '.changes[] | select(.action == "regenerated") | .file' "$rep")
 d=$(jq -r '.changes[] | select(.file == "/etc/default/grub") | .diff' "$rep")
 grep -qE '^\+GRUB_CMDLINE_LINUX=".*rootdelay=300 console=ttyS0,115200n8 earlyprintk=ttyS0"' <<<"$d" ||
     fail "azure: /etc/default/grub: $d"
-[ "$(jq -r '.target_nics[0]' "$rep")" = eth0 ] || fail "azure: target NIC"
+# Off PCI (hv_netvsc), lan0 is picked by the kernel's name.
+[ "$(jq -r '.target_nics[0]' "$rep")" = lan0 ] || fail "azure: target NIC"
+diff_has /etc/systemd/network/10-lan.link "+OriginalName=eth0"
 peer_guestfs virt-copy-out -a "$out" "$initrd" "$tmpdir/azure" ||
     fail "azure: cannot read $initrd from the output"
 lsinitramfs "$tmpdir/azure/${initrd##*/}" > "$tmpdir/azure/list"

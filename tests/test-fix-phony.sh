@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # guestfix on phony Debian-family guests: inspection, each fix, the
 # change report, --dry-run, and the guests ferry must refuse.  Every
 # conversion is one appliance launch (about 30-45 s under TCG).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad input: one clear line, exit 1, nothing left behind (no output
 # files, no temp dir, no qemu-nbd).  None of these needs the appliance.
 set -euo pipefail

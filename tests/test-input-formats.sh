@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every supported source format is detected from its content and
 # exposed over NBD with exactly the guest's bytes, and the source file
 # is not modified.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -i libvirt through the libvirt API (the test driver with a node file:
 # one shut-off and one running domain) and -i libvirtxml with a
 # multi-disk domain.  No appliance is started.

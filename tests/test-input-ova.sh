@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -i ova: vSphere-style OVAs and unpacked OVF directories of a phony
 # guest.  The disks read in place inside the tar (and inflated from
 # gzip) must give the guest's exact bytes; the metadata must be read;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -i vmx: a datastore-style directory (VMX, descriptor + flat extent, a
 # snapshot delta on top) of a phony guest; and VMX/VMDK files that
 # point outside their directory.  No appliance is started.

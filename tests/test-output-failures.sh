@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Failures during the conversion leave nothing behind: the output disk
 # filling up during the copy, SIGINT in the middle of the copy (both
 # with "ferry copy": the output's failure paths are the same as

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # -o openstack against real Keystone and Glance (Debian's packages,
 # started on 127.0.0.1 by tests/cloud/openstack-up.sh):
 #   - qcow2 and raw uploads of a phony guest: image active, checksums,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """fault-proxy.py [--tls CERT KEY] PORT UPSTREAM MODE: a reverse proxy on
 127.0.0.1:PORT in front of a real server (Keystone or Glance), for fault
 and TLS tests.  With --tls it speaks HTTPS to its clients with the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/cloud/openstack-down.sh STATEDIR
 #
 # Stop the Keystone and Glance servers that tests/cloud/openstack-up.sh

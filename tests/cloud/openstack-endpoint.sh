@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/cloud/openstack-endpoint.sh STATEDIR REGION URL
 #
 # Register URL as the public image endpoint of REGION (created if

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/cloud/openstack-up.sh STATEDIR
 #
 # Start a real Keystone (v3) and Glance (v2) from Debian 12's packages on

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/cloud/os-provision.py: helper of openstack-up.sh (run with /usr/bin/python3).
 #
 #   os-provision.py secrets STATEDIR

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/cloud/os-token.sh STATEDIR [admin]: print a Keystone token
 # scoped to project "ferry" for user "ferry" (or to project "admin" for
 # user "admin") of the servers openstack-up.sh STATEDIR started.

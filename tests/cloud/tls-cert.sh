@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/cloud/tls-cert.sh DIR: make a private CA (DIR/ca.pem) and a
 # server certificate for 127.0.0.1 and localhost signed by it
 # (DIR/server.pem, DIR/server.key), for the TLS tests.  A client that

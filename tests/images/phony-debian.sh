@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # phony-debian.sh VARIANT OUT.img
 #
 # Build a "phony" Debian-family guest disk for inspection and fixup
@@ -20,6 +21,23 @@
 #   nm              Debian 12, NetworkManager keyfile for ens192 (MAC
 #                   00:50:56:9A:05:06), dhcp
 #   networkd        Debian 12, systemd-networkd 10-ens192.network, DHCP
+#   nicnames        Debian 12 with nine NICs, each named or bound its own way
+#                   (MACs 00:50:56:9a:30:00 to :08, in that order):
+#                     0 lan0: .link by MACAddress=, ifupdown bridge member,
+#                       cloud-init network config (match: macaddress, set-name)
+#                     1 wan0: .link by PermanentMACAddress=, networkd .network
+#                     2 data0: udev NAME= by ATTR{address}, NM keyfile with MAC
+#                     3 opt0: netplan match: macaddress + set-name, a VLAN on it
+#                     4 ens224: ifcfg HWADDR= and a VLAN ifcfg, networkd by MAC
+#                     5 ens256: wicked ifcfg LLADDR=, bond0 on it
+#                     6 eth6: 70-persistent-net.rules, ifupdown
+#                     7 stor0: .link by Path=, ifupdown static
+#                     8 ens33: ifupdown only (nothing ties it to a MAC)
+#   nicnames1       Debian 12, one NIC named lan0 by a .link Driver=vmxnet3
+#                   and a udev KERNELS== rule; networkd .network and an NM
+#                   keyfile bound only by its MAC 00:50:56:9a:40:00; a
+#                   cloud-init seed network-config with set-name; systemd's
+#                   own 99-default.link and 80-net-setup-link.rules
 #   novirtio        as ifupdown, but the initramfs has only VMware drivers
 #   noos            no operating system: a few data files only
 #
@@ -37,16 +55,16 @@ set -euo pipefail
 prog="${0##*/}"
 die() { echo "$prog: $*" >&2; exit 1; }
 
-[ "$#" -eq 2 ] || die "usage: $prog VARIANT OUT.img (variants: ifupdown persistent-net netplan nm networkd novirtio noos)"
+[ "$#" -eq 2 ] || die "usage: $prog VARIANT OUT.img (variants: ifupdown persistent-net netplan nm networkd nicnames nicnames1 novirtio noos)"
 variant="$1"
 out="$2"
 
 case "$variant" in
-    ifupdown|novirtio|nm|networkd) os=debian12 ;;
+    ifupdown|novirtio|nm|networkd|nicnames|nicnames1) os=debian12 ;;
     persistent-net)                os=debian10 ;;
     netplan)                       os=ubuntu2204 ;;
     noos)                          os=none ;;
-    *) die "unknown variant '$variant' (ifupdown persistent-net netplan nm networkd novirtio noos)" ;;
+    *) die "unknown variant '$variant' (ifupdown persistent-net netplan nm networkd nicnames nicnames1 novirtio noos)" ;;
 esac
 
 for cmd in sfdisk mke2fs mkswap cpio gzip dd truncate; do
@@ -572,7 +590,178 @@ EOF
         ln -s /lib/systemd/system/systemd-networkd.service \
             "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
         ;;
+    nicnames) make_nicnames ;;
+    nicnames1) make_nicnames1 ;;
     esac
+}
+
+# nicnames: nine NICs, each named or bound another way.
+make_nicnames() {
+    local mac=00:50:56:9a:30
+    mkdir -p "$root/etc/network/interfaces.d"
+    put etc/network/interfaces <<EOF
+$ifaces_head
+
+# The LAN (named by MAC in 10-lan.link), in a bridge
+allow-hotplug lan0
+iface lan0 inet manual
+
+auto br0
+iface br0 inet dhcp
+	bridge_ports lan0
+
+# Storage (named by PCI path in 12-stor.link)
+auto stor0
+iface stor0 inet static
+	address 10.9.0.5/24
+EOF
+    printf 'auto eth6\niface eth6 inet dhcp\n' | put etc/network/interfaces.d/eth6
+    printf 'auto ens33\niface ens33 inet dhcp\n' | put etc/network/interfaces.d/ens33
+    printf '[Match]\nMACAddress=%s:00\n\n[Link]\nName=lan0\n' $mac |
+        put etc/systemd/network/10-lan.link
+    printf '[Match]\nPermanentMACAddress=%s:01\n\n[Link]\nName=wan0\n' $mac |
+        put etc/systemd/network/11-wan.link
+    printf '[Match]\nPath=pci-0000:13:00.0\n\n[Link]\nName=stor0\n' |
+        put etc/systemd/network/12-stor.link
+    printf '[Match]\nName=wan0\n\n[Network]\nDHCP=yes\n' |
+        put etc/systemd/network/20-wan.network
+    printf '[Match]\nMACAddress=%s:04\n\n[Network]\nDHCP=yes\n' $mac |
+        put etc/systemd/network/30-ens224.network
+    put etc/udev/rules.d/70-persistent-net.rules <<EOF
+# PCI device 0x15ad:0x07b0 (vmxnet3)
+SUBSYSTEM=="net", ACTION=="add", DRIVERS=="?*", ATTR{address}=="$mac:06", ATTR{dev_id}=="0x0", ATTR{type}=="1", KERNEL=="eth*", NAME="eth6"
+EOF
+    put etc/udev/rules.d/71-data.rules <<EOF
+# The data network keeps its name.
+SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="$mac:02", NAME="data0"
+EOF
+    put etc/NetworkManager/system-connections/data0.nmconnection 0600 <<'EOF'
+[connection]
+id=data0
+type=ethernet
+interface-name=data0
+
+[ethernet]
+mac-address=00:50:56:9A:30:02
+
+[ipv4]
+address1=10.8.0.5/24
+method=manual
+EOF
+    put etc/netplan/60-opt.yaml 0600 <<EOF
+network:
+  version: 2
+  ethernets:
+    opt:
+      match:
+        macaddress: "$mac:03"
+      set-name: opt0
+      dhcp4: true
+  vlans:
+    opt0.20:
+      id: 20
+      link: opt0
+EOF
+    put etc/sysconfig/network-scripts/ifcfg-ens224 <<'EOF'
+DEVICE=ens224
+HWADDR=00:50:56:9A:30:04
+TYPE=Ethernet
+BOOTPROTO=dhcp
+ONBOOT=yes
+EOF
+    put etc/sysconfig/network-scripts/ifcfg-ens224.100 <<'EOF'
+DEVICE=ens224.100
+PHYSDEV=ens224
+VLAN=yes
+BOOTPROTO=dhcp
+ONBOOT=yes
+EOF
+    put etc/sysconfig/network/ifcfg-ens256 <<EOF
+STARTMODE='hotplug'
+BOOTPROTO='none'
+LLADDR='$mac:05'
+EOF
+    put etc/sysconfig/network/ifcfg-bond0 <<'EOF'
+STARTMODE='auto'
+BOOTPROTO='dhcp'
+BONDING_MASTER='yes'
+BONDING_SLAVE0='ens256'
+EOF
+    put etc/cloud/cloud.cfg.d/50-curtin-networking.cfg <<EOF
+network:
+  version: 2
+  ethernets:
+    lan0:
+      match:
+        macaddress: "$mac:00"
+      set-name: lan0
+      dhcp4: true
+EOF
+}
+
+# nicnames1: one NIC, lan0 by driver and by PCI device.
+make_nicnames1() {
+    mkdir -p "$root/etc/network/interfaces.d"
+    put etc/network/interfaces <<EOF
+$ifaces_head
+
+# The primary network interface
+allow-hotplug lan0
+iface lan0 inet dhcp
+EOF
+    printf '[Match]\nDriver=vmxnet3\n\n[Link]\nName=lan0\n' |
+        put etc/systemd/network/10-lan.link
+    printf '[Match]\nMACAddress=00:50:56:9a:40:00\n\n[Network]\nDHCP=yes\n' |
+        put etc/systemd/network/20-lan.network
+    put etc/udev/rules.d/72-lan.rules <<'EOF'
+SUBSYSTEM=="net", ACTION=="add", KERNELS=="0000:0b:00.0", NAME="lan0"
+EOF
+    put "etc/NetworkManager/system-connections/Wired connection 1.nmconnection" 0600 <<'EOF'
+[connection]
+id=Wired connection 1
+type=ethernet
+autoconnect-priority=-999
+
+[ethernet]
+mac-address=00:50:56:9A:40:00
+
+[ipv4]
+method=auto
+EOF
+    put var/lib/cloud/seed/nocloud/network-config <<'EOF'
+version: 2
+ethernets:
+  lan0:
+    match:
+      macaddress: '00:50:56:9a:40:00'
+    set-name: lan0
+    dhcp4: true
+EOF
+    # systemd 252's own.
+    put usr/lib/systemd/network/99-default.link <<'EOF'
+[Match]
+OriginalName=*
+
+[Link]
+NamePolicy=keep kernel database onboard slot path
+AlternativeNamesPolicy=database onboard slot path
+MACAddressPolicy=persistent
+EOF
+    put usr/lib/udev/rules.d/80-net-setup-link.rules <<'EOF'
+# do not edit this file, it will be overwritten on update
+
+SUBSYSTEM!="net", GOTO="net_setup_link_end"
+
+IMPORT{builtin}="path_id"
+
+ACTION=="remove", GOTO="net_setup_link_end"
+
+IMPORT{builtin}="net_setup_link"
+
+NAME=="", ENV{ID_NET_NAME}!="", NAME="$env{ID_NET_NAME}"
+
+LABEL="net_setup_link_end"
+EOF
 }
 
 # ---------------------------------------------------------------- dpkg

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # phony-linux.sh OUTDIR
 #
 # Build the "phony" guests of the non-Debian families, one raw disk

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # real-debian12-lvm.sh OUTDIR
 #
 # Build, once, a second real bootable Debian 12 guest with a different

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # real-debian12.sh OUTDIR
 #
 # Build, once, a real bootable Debian 12 guest "exported like vSphere":
@@ -14,12 +15,14 @@
 #     the initramfs has NO virtio drivers: booted on virtio-blk as is, it
 #     stops with "Gave up waiting for root file system device" (the
 #     negative control for the boot test);
-#   - /etc/network/interfaces configures ens192 (vmxnet3's name) by DHCP;
+#   - its NIC is named by MAC: /etc/systemd/network/10-lan.link gives
+#     the NIC with MAC 00:50:56:8a:10:01 (vsphere-export.sh's default)
+#     the name lan0, and /etc/network/interfaces configures lan0 by DHCP;
 #   - open-vm-tools is installed;
 #   - console on tty0 and ttyS0 (115200), grub on serial, timeout 1.
 # ferry-boot-marker.service prints, once the system is up, one line on
 # /dev/ttyS0 (see the script written below):
-#   FERRY-BOOT-MARKER state=running root=/dev/vda1 nics=ens3 ipv4=ens3:10.0.2.15 failed=0
+#   FERRY-BOOT-MARKER state=running root=/dev/vda1 nics=lan0 ipv4=lan0:10.0.2.15 failed=0
 #
 # Needs root (loop device, mount, chroot), debootstrap, and a Debian
 # mirror: $FERRY_DEBIAN_MIRROR, else the first of this host's apt sources
@@ -31,7 +34,7 @@
 
 set -euo pipefail
 
-RECIPE=1
+RECIPE=2
 
 prog="${0##*/}"
 die() { echo "$prog: $*" >&2; exit 1; }
@@ -251,8 +254,18 @@ auto lo
 iface lo inet loopback
 
 # The primary network interface
-allow-hotplug ens192
-iface ens192 inet dhcp
+allow-hotplug lan0
+iface lan0 inet dhcp
+EOF
+# The NIC is named by its MAC, as admins do to keep a name across
+# hardware changes (systemd.link(5)).
+mkdir -p "$mnt/etc/systemd/network"
+cat > "$mnt/etc/systemd/network/10-lan.link" <<'EOF'
+[Match]
+MACAddress=00:50:56:8a:10:01
+
+[Link]
+Name=lan0
 EOF
 # An exported VM has its own machine-id (and no first-boot questions).
 tr -d '-' < /proc/sys/kernel/random/uuid > "$mnt/etc/machine-id"

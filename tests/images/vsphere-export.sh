@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vsphere-export.sh ova|ovadir|vmx OUT NAME DISK.vmdk [DISK.vmdk ...]
 #
 # Wrap streamOptimized VMDKs into the exports vSphere produces:
