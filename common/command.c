@@ -184,6 +184,10 @@ run_command_timeout (const char *const *argv, char **out, char **err,
       dup2 (devnull, 0);
     dup2 (outp[1], 1);
     dup2 (errp[1], 2);
+    /* Nothing else of ours (sockets to the clouds, open images,
+     * whatever the caller inherited) crosses into the child.
+     */
+    closefrom (3);
     execvpe (argv[0], (char *const *) argv, envp);
     fprintf (stderr, "exec %s: %s\n", argv[0], strerror (errno));
     _exit (127);
@@ -248,6 +252,7 @@ spawn_command (const char *const *argv, int errfd)
     }
     if (errfd >= 0)
       dup2 (errfd, 2);
+    closefrom (3);
     execvpe (argv[0], (char *const *) argv, envp);
     fprintf (stderr, "exec %s: %s\n", argv[0], strerror (errno));
     _exit (127);

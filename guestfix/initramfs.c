@@ -217,6 +217,7 @@ list_compressed (const char *path, uint64_t offset, const char *tool,
      */
     if (devnull >= 0)
       dup2 (devnull, 2);
+    closefrom (3);
     execvp (ca.argv[0], (char *const *) ca.argv);
     _exit (127);
   }
