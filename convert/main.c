@@ -120,7 +120,7 @@ main (int argc, char *argv[])
   struct convert_opts o;
   struct log_settings ls = { 0 };
   const char *cmd;
-  int c, r;
+  int c, r, ret;
 
   memset (&o, 0, sizeof o);
   if (argc < 2) {
@@ -158,7 +158,7 @@ main (int argc, char *argv[])
       char *colon = strchr (optarg, ':');
       if (m == NULL) {
         perror ("ferry");
-        return 1;
+        { ret = 1; goto out; }
       }
       o.netmaps = m;
       m = &o.netmaps[o.nr_netmaps++];
@@ -169,7 +169,7 @@ main (int argc, char *argv[])
         *colon = '\0';
       if (m->out[0] == '\0' || (m->in && m->in[0] == '\0')) {
         fprintf (stderr, "ferry: -%c \"%s\": use -%c [IN:]OUT\n", c, optarg, c);
-        return 1;
+        { ret = 1; goto out; }
       }
       break;
     }
@@ -177,7 +177,7 @@ main (int argc, char *argv[])
     case OPT_OO:
       if (kvlist_add (c == OPT_IO ? &o.io : &o.oo, optarg) == -1) {
         perror ("ferry");
-        return 1;
+        { ret = 1; goto out; }
       }
       break;
     case OPT_OS: o.oargs.dir = optarg; break;
@@ -190,7 +190,7 @@ main (int argc, char *argv[])
     case OPT_MAC:
       if (string_list_push (&o.macs, optarg) == -1) {
         perror ("ferry");
-        return 1;
+        { ret = 1; goto out; }
       }
       break;
     case OPT_DRY_RUN: o.dry_run = true; break;
@@ -199,7 +199,7 @@ main (int argc, char *argv[])
       CLEANUP_FREE char *kv = NULL;
       if (asprintf (&kv, "cloud=%s", optarg) == -1 || kvlist_add (&o.oo, kv) == -1) {
         perror ("ferry");
-        return 1;
+        { ret = 1; goto out; }
       }
       break;
     }
@@ -209,18 +209,18 @@ main (int argc, char *argv[])
       unsigned long n = strtoul (optarg, &end, 10);
       if (*optarg == '\0' || *end || n < 1 || n > 8) {
         fprintf (stderr, "ferry: --workers \"%s\": use a number from 1 to 8\n", optarg);
-        return 1;
+        { ret = 1; goto out; }
       }
       o.workers = n;
       break;
     }
     case 'q': ls.quiet = true; break;
     case 'v': ls.verbose++; break;
-    case 'V': printf ("ferry %s\n", PACKAGE_VERSION); return 0;
-    case 'h': usage (stdout); return 0;
+    case 'V': printf ("ferry %s\n", PACKAGE_VERSION); { ret = 0; goto out; }
+    case 'h': usage (stdout); { ret = 0; goto out; }
     default:
       fprintf (stderr, "ferry: see ferry --help\n");
-      return 1;
+      { ret = 1; goto out; }
     }
   }
   log_configure (&ls);
@@ -229,27 +229,27 @@ main (int argc, char *argv[])
     const struct input_ops *ops = input_lookup (o.input ? o.input : "disk");
     if (ops == NULL) {
       error ("-i \"%s\": unknown input", o.input);
-      return 1;
+      { ret = 1; goto out; }
     }
     {
       char what[64];
       snprintf (what, sizeof what, "-i %s", ops->name);
       optdesc_print (stdout, ops->options, what);
     }
-    return 0;
+    { ret = 0; goto out; }
   }
   if (list_request (&o.oo)) {
     const struct output_ops *ops = output_lookup (o.output ? o.output : "local");
     if (ops == NULL) {
       error ("-o \"%s\": unknown output", o.output);
-      return 1;
+      { ret = 1; goto out; }
     }
     {
       char what[64];
       snprintf (what, sizeof what, "-o %s", ops->name);
       optdesc_print (stdout, ops->options, what);
     }
-    return 0;
+    { ret = 0; goto out; }
   }
 
   o.oargs.options = &o.oo;
@@ -258,7 +258,7 @@ main (int argc, char *argv[])
   if (strcmp (cmd, "inspect") != 0 && o.output == NULL && o.oargs.dir == NULL &&
       !o.dry_run) {
     error ("%s: say where to write: -o local -os DIR", cmd);
-    return 1;
+    { ret = 1; goto out; }
   }
 
   signals_install ();
@@ -267,9 +267,11 @@ main (int argc, char *argv[])
     r = run_convert (&o);
   else
     r = run_inspect (&o);
+  ret = r == 0 ? 0 : 1;
+ out:
   kvlist_free (&o.io);
   kvlist_free (&o.oo);
   free (o.netmaps);
   free_string_list (o.macs);
-  return r == 0 ? 0 : 1;
+  return ret;
 }
