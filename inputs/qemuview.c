@@ -88,6 +88,30 @@ check_name (const char *label, const char *name, const char *node_dir,
   return checked_file (label, name, full, roots);
 }
 
+static void
+archive_ref (const char *label, const char *name)
+{
+  error ("open \"%s\": it refers to \"%s\", which a disk inside an "
+         "archive cannot do", label, name);
+}
+
+/* A file qemu opens besides the node (extent, data file): refused in
+ * an archive, else it must pass check_name.  0 or -1 after error().
+ */
+static int
+check_ref (const char *label, const char *name, const char *node_dir,
+           char *const *roots, bool in_archive)
+{
+  CLEANUP_FREE char *ok = NULL;
+
+  if (in_archive) {
+    archive_ref (label, name);
+    return -1;
+  }
+  ok = check_name (label, name, node_dir, roots);
+  return ok ? 0 : -1;
+}
+
 /* Run the confined qemu-img info on one node; the parsed report. */
 static struct jv *
 node_info (const char *label, const char *image_opts, const struct confine *c)
@@ -201,38 +225,22 @@ qemu_view_chain (const char *label, const char *path, const char *format,
     ext = spec ? jv_get (spec, "extents") : NULL;
     for (size_t i = 0; ext && ext->type == JV_ARRAY && i < ext->nr; i++) {
       const char *f = jv_str (&ext->items[i], "filename");
-      CLEANUP_FREE char *ok = NULL;
       if (f == NULL)
         continue;
-      if (in_archive && depth == 0) {
-        /* A disk inside an archive is one member: it has no files. */
-        if (strcmp (f, node) == 0 || strncmp (f, "json:", 5) == 0)
-          continue;
-        error ("open \"%s\": it refers to \"%s\", which a disk inside an "
-               "archive cannot do", label, f);
-        jv_free (v);
-        goto out;
-      }
-      ok = check_name (label, f, dir, roots);
-      if (ok == NULL) {
+      /* A disk inside an archive is one member: its only file is itself. */
+      if (in_archive && depth == 0 &&
+          (strcmp (f, node) == 0 || strncmp (f, "json:", 5) == 0))
+        continue;
+      if (check_ref (label, f, dir, roots, in_archive && depth == 0) == -1) {
         jv_free (v);
         goto out;
       }
     }
     datafile = spec ? jv_str (spec, "data-file") : NULL;
-    if (datafile) {
-      CLEANUP_FREE char *ok = NULL;
-      if (in_archive && depth == 0) {
-        error ("open \"%s\": it refers to \"%s\", which a disk inside an "
-               "archive cannot do", label, datafile);
-        jv_free (v);
-        goto out;
-      }
-      ok = check_name (label, datafile, dir, roots);
-      if (ok == NULL) {
-        jv_free (v);
-        goto out;
-      }
+    if (datafile &&
+        check_ref (label, datafile, dir, roots, in_archive && depth == 0) == -1) {
+      jv_free (v);
+      goto out;
     }
     backing = jv_str (v, "full-backing-filename");
     if (backing == NULL)
@@ -240,8 +248,7 @@ qemu_view_chain (const char *label, const char *path, const char *format,
     if (backing) {
       const char *written = jv_str (v, "backing-filename");
       if (in_archive && depth == 0) {
-        error ("open \"%s\": it refers to \"%s\", which a disk inside an "
-               "archive cannot do", label, written ? written : backing);
+        archive_ref (label, written ? written : backing);
         jv_free (v);
         goto out;
       }

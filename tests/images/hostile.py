@@ -59,8 +59,9 @@ def qcow2(path, *opts):
         return f.read()
 
 
-def qcow2_set_ext(data, ext_type, payload):
-    """Rewrite a v3 header's extensions: keep others, set ext_type."""
+def qcow2_exts(data, drop, add=None):
+    """A v3 header with its extensions rewritten: those of type 'drop'
+    removed and (type, payload) 'add' put first."""
     b = bytearray(data)
     hlen = struct.unpack('>I', b[100:104])[0]
     off, exts = hlen, []
@@ -68,15 +69,22 @@ def qcow2_set_ext(data, ext_type, payload):
         t, n = struct.unpack('>II', b[off:off + 8])
         if t == 0:
             break
-        if t != ext_type:
+        if t != drop:
             exts.append((t, bytes(b[off + 8:off + 8 + n])))
         off += 8 + ((n + 7) & ~7)
-    exts.insert(0, (ext_type, payload))
+    if add:
+        exts.insert(0, add)
     blob = b''
     for t, p in exts:
         blob += struct.pack('>II', t, len(p)) + p + bytes((8 - len(p) % 8) % 8)
     blob += bytes(8)
-    b[hlen:hlen + len(blob)] = blob
+    end = max(off + 8, hlen + len(blob))
+    b[hlen:end] = blob.ljust(end - hlen, b'\0')
+    return bytes(b)
+
+
+def qcow2_set_ext(data, ext_type, payload):
+    b = bytearray(qcow2_exts(data, ext_type, (ext_type, payload)))
     if ext_type == 0x44415441:             # data file: set the feature bit
         inc = struct.unpack('>Q', b[72:80])[0] | 4
         b[72:80] = struct.pack('>Q', inc)
@@ -86,23 +94,7 @@ def qcow2_set_ext(data, ext_type, payload):
 def qcow2_drop_backing_format(data):
     """The header without its backing-format extension: qemu-img no
     longer writes such images, old ones (and hostile ones) have them."""
-    b = bytearray(data)
-    hlen = struct.unpack('>I', b[100:104])[0]
-    off, exts = hlen, []
-    while off + 8 <= 65536:
-        t, n = struct.unpack('>II', b[off:off + 8])
-        if t == 0:
-            break
-        if t != 0xe2792aca:
-            exts.append((t, bytes(b[off + 8:off + 8 + n])))
-        off += 8 + ((n + 7) & ~7)
-    blob = b''
-    for t, p in exts:
-        blob += struct.pack('>II', t, len(p)) + p + bytes((8 - len(p) % 8) % 8)
-    blob += bytes(8)
-    end = off + 8
-    b[hlen:end] = blob.ljust(end - hlen, b'\0')
-    return bytes(b)
+    return qcow2_exts(data, 0xe2792aca)
 
 
 def qcow2_backed(path, backing, fmt):
