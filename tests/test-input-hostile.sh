@@ -143,4 +143,17 @@ done
 "$FERRY" inspect --source-only -i disk "$cases/qcow2-1eib/disk.qcow2" -io max-size=2E > /dev/null 2>&1 || true
 [ -z "$(ls -A "$TMPDIR")" ] || fail "sigkill: the next run did not sweep $(ls -A "$TMPDIR")"
 echo "ok: SIGKILL of ferry: its qemu-nbd died with it, the next run swept its temp dir"
+# No sandbox to be had (here: bubblewrap hidden by a private mount
+# namespace): refused with the reason, unless -io unconfined.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+    rc=0
+    err=$(unshare -m sh -c 'mount --bind "$1" "$2" && "$3" inspect --source-only -q -i disk "$4"' \
+          sh "$tmpdir/zero.img" "$(command -v bwrap)" "$FERRY" "$tmpdir/zero.img" 2>&1 >/dev/null) || rc=$?
+    [ "$rc" = 1 ] && grep -q '^ferry: confine qemu: .*bwrap.*-io unconfined opens it anyway' <<<"$err" ||
+        fail "no sandbox: expected a refusal naming -io unconfined, got $rc: $err"
+    unshare -m sh -c 'mount --bind "$1" "$2" && "$3" inspect --source-only -q -i disk "$4" -io unconfined' \
+        sh "$tmpdir/zero.img" "$(command -v bwrap)" "$FERRY" "$tmpdir/zero.img" > /dev/null ||
+        fail "no sandbox: -io unconfined did not open the image"
+    echo "ok: no sandbox: $err; -io unconfined opens it"
+fi
 echo "ok: $n hostile cases refused"
