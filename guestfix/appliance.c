@@ -73,8 +73,11 @@ kvm_works (const char **why)
   close (fd);
 
   {
+    /* --foreground: timeout kills qemu alone, not its own process
+     * group (itself included), and then exits with 137.
+     */
     const char *argv[] = {
-      "timeout", "--signal=KILL", "15",
+      "timeout", "--foreground", "--signal=KILL", "15",
       hv_path (), "-accel", "kvm", "-nodefaults", "-display", "none",
       "-no-user-config", "-m", "16", "-serial", "stdio",
       "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -180,9 +183,11 @@ want_tcg (void)
     return true;
   /* The memo first: the probe costs seconds when KVM hangs. */
   if (kvm_memo_broken ())
-    why = "the appliance failed under KVM on an earlier run";
+    why = "a guest failed or hung under KVM on an earlier run";
   else if (kvm_works (&why))
     return false;
+  else if (access ("/dev/kvm", F_OK) == 0)
+    kvm_memo_set ();            /* KVM is there and does not run guests */
   info ("KVM is not usable here (%s): running the appliance under TCG "
         "software emulation, which is slower", why);
   return true;
