@@ -68,8 +68,10 @@ domxml_check "$tmpdir/ova-out/web01.xml" web01 1572864 2 network "VM Network" 00
 # and package changes of the conversion.
 written=$(qemu-img map --output=json "$tmpdir/ova-out/web01-sda" | jq '[.[] | select(.data) | .length] | add')
 echo "copy estimate $estimate bytes, written $written bytes"
-[ "$written" -gt $(( estimate * 9 / 10 )) ] && [ "$written" -lt $(( estimate * 11 / 10 )) ] ||
-    fail "the copy estimate $estimate is not within 10% of the $written bytes written"
+# (A phony guest holds little data: the conversion's own writes, some
+# hundred KiB, are allowed on top of the 10%.)
+[ "$written" -gt $(( estimate * 9 / 10 )) ] && [ "$written" -lt $(( estimate * 11 / 10 + 1048576 )) ] ||
+    fail "the copy estimate $estimate is not within 10% (+1 MiB) of the $written bytes written"
 rm -f "$tmpdir/web01.ova"
 
 # 2. VMX, of the real guest, with the network mapped to a host bridge and a static

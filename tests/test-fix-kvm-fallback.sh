@@ -11,7 +11,7 @@
 # replaces any appliance launch under KVM with a process that never
 # starts (named qemu-system-*, as the real one).  Everything else is
 # the real qemu, the real libguestfs appliance and the real guest.
-# Two appliance launches under TCG plus the 30 s KVM limit: about 80 s.
+# One appliance launch under TCG plus the 30 s KVM limit: about 75 s.
 set -euo pipefail
 source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
 require_cmd qemu-system-x86_64 jq
@@ -63,13 +63,17 @@ grep -q 'hung under KVM (no start within 30 s): running it under TCG' "$tmpdir/1
 ! pgrep -f "$tmpdir/bin/qemu-system-hang" >/dev/null || fail "first run: the hung qemu is still running"
 echo "ok: KVM hang detected, TCG in the same run, $((t1 - t0)) s, verdict remembered"
 
-# 2. With the memo: straight to TCG, no KVM launch, said once.
-"$FERRY" inspect -i disk "$tmpdir/g.img" > "$tmpdir/2.json" 2> "$tmpdir/2.err" ||
-    fail "second run failed: $(cat "$tmpdir/2.err")"
+# 2. With the memo: straight to TCG, no KVM launch, said once.  The
+#    TCG launch itself is what run 1 proved; here it is cut short
+#    (FERRY_LAUNCH_TIMEOUT=1 kills it once qemu has run 1 s), since
+#    only the choice of accelerator is in question.
+rc=0
+FERRY_LAUNCH_TIMEOUT=1 "$FERRY" inspect -i disk "$tmpdir/g.img" > /dev/null 2> "$tmpdir/2.err" || rc=$?
 t2=$(date +%s)
-jq -e '.guest.distro == "debian"' "$tmpdir/2.json" >/dev/null || fail "second run: no guest inspected"
+[ "$rc" = 1 ] && grep -q 'did not start within 1 s, twice' "$tmpdir/2.err" ||
+    fail "second run: expected the cut-short TCG launch, got $rc: $(cat "$tmpdir/2.err")"
 [ "$(wc -l < "$tmpdir/kvm-launches")" = 1 ] || fail "second run: KVM was tried again"
 [ "$(grep -c 'KVM' "$tmpdir/2.err")" = 1 ] &&
     grep -q 'failed or hung under KVM on an earlier run' "$tmpdir/2.err" ||
     fail "second run: not one line saying the memo was used: $(cat "$tmpdir/2.err")"
-echo "ok: the memo sends the next run straight to TCG ($((t2 - t1)) s)"
+echo "ok: the memo sends the next run straight to TCG ($((t2 - t1)) s, launch cut short)"

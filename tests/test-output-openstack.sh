@@ -252,12 +252,14 @@ echo "ok: TLS: refused without the CA (Keystone and Glance), uploaded with cacer
 [ "$(sha256_of "$tmpdir/g.img")" = "$src_sum" ] || fail "the source was modified"
 
 # 5. The real guest, converted once for this build: copied to Glance as
-#    qcow2 over TLS, its image record checked, downloaded, and the same
+#    qcow2, its image record checked, downloaded, and the same
 #    guest data as the converted image (which test-convert-boot.sh
 #    boots).
 if command -v debootstrap >/dev/null; then
     converted_deb12
-    env "${tls[@]}" OS_CACERT="$cacert" "$FERRY" copy -i disk "$deb12_converted" -o openstack \
+    # Straight to Glance: TLS is proven above, and 1 GB through the
+    # Python TLS front would only cost minutes.
+    "$FERRY" copy -i disk "$deb12_converted" -o openstack \
         -oo image-name=deb12 > "$tmpdir/real.log" 2>&1 || { cat "$tmpdir/real.log"; fail "real guest: upload failed"; }
     img=$(glance GET '/v2/images?name=deb12' | jq '.images[0]')
     vsize=$(qemu-img info --output=json "$deb12_converted" | jq '."virtual-size"')
@@ -269,6 +271,6 @@ if command -v debootstrap >/dev/null; then
         fail "real guest: the downloaded image does not match Glance's os_hash_value"
     qemu-img compare -q -f qcow2 -F qcow2 "$tmpdir/deb12.qcow2" "$deb12_converted" ||
         fail "real guest: the image in Glance holds other data than the converted guest"
-    echo "ok: the real guest copied over TLS ($(jq .size <<<"$img") bytes), downloaded, identical to the converted guest"
+    echo "ok: the real guest copied ($(jq .size <<<"$img") bytes), downloaded, identical to the converted guest"
 fi
 echo "PASS: openstack output"
