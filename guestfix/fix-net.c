@@ -275,13 +275,15 @@ struct nicplan {
   struct target_nic tn;         /* the target NIC */
 };
 
-/* Tie the guest's NIC names (old) to the source's NICs and say so
- * when the order decided between NICs, or a name is left over.
+/* Tie the guest's NIC names (old, the first nr_used of them used by
+ * configs) to the source's NICs and say so when the order decided
+ * between NICs, or a used name is left over.
  */
 static int
 map_names (const struct fix_params *p, struct report *r, char **old,
-           const struct nic_binding *b, size_t nb, const struct netfile *files,
-           size_t nr_files, char **custom, struct nicplan *pl)
+           size_t nr_used, const struct nic_binding *b, size_t nb,
+           const struct netfile *files, size_t nr_files, char **custom,
+           struct nicplan *pl)
 {
   const char **macs = calloc (p->nr_nics + 1, sizeof *macs);
   const char **texts = calloc (nr_files + 1, sizeof *texts);
@@ -298,7 +300,7 @@ map_names (const struct fix_params *p, struct report *r, char **old,
     texts[f] = files[f].before;
     scan_config (&tnames[f], files[f].nc, files[f].before, custom);
   }
-  unsure = nic_tie_names (old, b, nb, macs, p->nr_nics, texts,
+  unsure = nic_tie_names (old, nr_used, b, nb, macs, p->nr_nics, texts,
                           tnames, nr_files, tie);
   if (unsure == -1)
     goto nomem;
@@ -310,7 +312,7 @@ map_names (const struct fix_params *p, struct report *r, char **old,
     if (tie[i].by_order)
       sbuf_printf (&ordered, "%s%s", ordered.len ? ", " : "", tie[i].name);
   }
-  for (size_t o = 0; old[o]; o++) {
+  for (size_t o = 0; o < nr_used; o++) {
     bool tied = false;
     for (size_t i = 0; i < p->nr_nics; i++)
       tied |= pl[i].name == old[o];
@@ -456,7 +458,7 @@ fix_network (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   CLEANUP_STRING_LIST char **ci = NULL;
   struct namefiles links = { 0 }, rules = { 0 };
   struct nic_binding *b = NULL;
-  size_t nb = 0, nr_ci, nr_files = 0;
+  size_t nb = 0, nr_ci, nr_files = 0, nr_used;
   struct guest_netconf *cinc = NULL;
   struct netfile *files = NULL;
   struct nicplan *pl = NULL;
@@ -542,12 +544,13 @@ fix_network (guestfs_h *g, struct guest *gu, const struct fix_params *p,
       string_list_push (&custom, setnames[i]);
   for (size_t i = 0; i < nr_files; i++)
     scan_config (&old, files[i].nc, files[i].before, custom);
+  nr_used = string_list_len (old);
   for (size_t i = 0; custom && custom[i]; i++)
     if (!in_list (old, custom[i]))
       string_list_push (&old, custom[i]);
   if (old == NULL && (old = calloc (1, sizeof *old)) == NULL)
     goto nomem;
-  if (map_names (p, r, old, b, nb, files, nr_files, custom, pl) == -1)
+  if (map_names (p, r, old, nr_used, b, nb, files, nr_files, custom, pl) == -1)
     goto out;
 
   /* What each name becomes: a MAC the target keeps stays matched; a

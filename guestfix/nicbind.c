@@ -308,7 +308,8 @@ scan_macs (const char *text, char (**macs)[18], size_t *nr)
 }
 
 int
-nic_tie_names (char *const *names, const struct nic_binding *b, size_t nb,
+nic_tie_names (char *const *names, size_t nr_used,
+               const struct nic_binding *b, size_t nb,
                const char *const *macs, size_t nr_nics,
                const char *const *texts, char **const *text_names,
                size_t nr_texts, struct nic_tie *tie)
@@ -338,12 +339,12 @@ nic_tie_names (char *const *names, const struct nic_binding *b, size_t nb,
     if (tie[i].name && (tie[i].mac = strdup (mac)) == NULL)
       goto nomem;
   }
-  /* The rest in order. */
+  /* The rest of the names configs use, in order. */
   for (size_t i = 0; i < nr_nics; i++)
     free_nics += tie[i].name == NULL;
-  for (size_t o = 0; names[o]; o++)
+  for (size_t o = 0; o < nr_used && names[o]; o++)
     free_names += !name_tied (tie, nr_nics, names[o]);
-  for (size_t o = 0; names[o]; o++) {
+  for (size_t o = 0; o < nr_used && names[o]; o++) {
     if (name_tied (tie, nr_nics, names[o]))
       continue;
     while (k < nr_nics && tie[k].name)

@@ -127,7 +127,8 @@ extern char *rewrite_ifupdown (const char *text,
  * old_name, new_mac NULL and match_key set, keeps its name: its match:
  * then names the target's NIC, the macaddress: line becoming
  * "MATCH_KEY: MATCH_VAL" (or an existing MATCH_KEY: line taking the
- * value, and the macaddress: line going).)
+ * value, and the macaddress: line going), and a name: line going
+ * unless match_key is "name".)
  *
  * (Which entry an ethernets block belongs to is decided by its match:
  * macaddress, then set-name, then match: name, then the key.  When the
@@ -184,8 +185,8 @@ extern char *rewrite_networkd (const char *text,
 extern char *rewrite_persistent_net_rules (const char *text, int *changes);
 
 /* ---------------------------------------------------------------------
- * Which name a NIC gets in the guest on the target, and the guest's own
- * naming rules moved to the target's NIC (nicname.c).
+ * Which name a NIC gets in the guest on the target (nicname.c), and the
+ * guest's own naming rules moved to the target's NIC (nicbind.c).
  * ---------------------------------------------------------------------
  */
 
@@ -295,14 +296,16 @@ struct nic_tie {
 };
 
 /* Tie the guest's NIC names to the source VM's NICs.  names (NULL
- * terminated) are the names configs use, in the order they use them,
- * then the others bindings b give; macs[i] is source NIC i's MAC (NULL
- * if unknown); texts[f] is a config file and text_names[f] (NULL
+ * terminated) are the nr_used names configs use, in the order they use
+ * them, then the others bindings b give (systemd's own rules name USB
+ * management NICs "idrac" ...); macs[i] is source NIC i's MAC (NULL if
+ * unknown); texts[f] is a config file and text_names[f] (NULL
  * terminated, may be NULL) the names it configures.
  *  - NIC i takes the name a binding gives its MAC, else the only name a
  *    config that mentions its MAC configures;
- *  - the names left go to the NICs left, in order (by_order); names
- *    beyond the NICs are tied to none;
+ *  - the used names left go to the NICs left, in order (by_order);
+ *    names beyond the NICs, and unused ones not tied by MAC, are tied
+ *    to none;
  *  - tie[i].mac is the MAC it was tied by, else the MAC of a binding of
  *    its name, else, with one NIC, the only MAC the configs and
  *    bindings mention.
@@ -310,7 +313,8 @@ struct nic_tie {
  * one NIC: the mapping is a guess), 0 if not, -1 with errno ENOMEM
  * (tie[].mac then freed).
  */
-extern int nic_tie_names (char *const *names, const struct nic_binding *b,
+extern int nic_tie_names (char *const *names, size_t nr_used,
+                          const struct nic_binding *b,
                           size_t nb, const char *const *macs, size_t nr_nics,
                           const char *const *texts, char **const *text_names,
                           size_t nr_texts, struct nic_tie *tie);

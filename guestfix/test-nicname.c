@@ -375,7 +375,7 @@ test_tie (void)
   const char *texts3[] = { "[Match]\nMACAddress=00:50:56:9A:40:00\n" };
   struct nic_tie t[2];
 
-  check_int ("tie by binding MAC", nic_tie_names (names1, &lan, 1, macs1, 2,
+  check_int ("tie by binding MAC", nic_tie_names (names1, 2, &lan, 1, macs1, 2,
                                                   NULL, NULL, 0, t), 0);
   check_str ("tie by binding MAC: NIC 1", t[1].name, "lan0");
   check_int ("tie by binding MAC: NIC 1 by MAC", t[1].by_order, 0);
@@ -385,7 +385,7 @@ test_tie (void)
   check_int ("tie by binding MAC: NIC 0 no MAC", t[0].mac == NULL, 1);
   free_ties (t, 2);
 
-  check_int ("tie by a config's MAC", nic_tie_names (names2, NULL, 0, macs2, 2,
+  check_int ("tie by a config's MAC", nic_tie_names (names2, 2, NULL, 0, macs2, 2,
                                                      texts2, tn2, 2, t), 0);
   check_str ("tie by a config's MAC: NIC 0", t[0].name, "ens256");
   check_str ("tie by a config's MAC: NIC 1", t[1].name, "ens224");
@@ -393,23 +393,38 @@ test_tie (void)
   check_int ("tie by a config's MAC: not bound", t[1].bound, 0);
   free_ties (t, 2);
 
-  check_int ("tie in order: a guess", nic_tie_names (names2, NULL, 0, nomacs, 2,
+  check_int ("tie in order: a guess", nic_tie_names (names2, 2, NULL, 0, nomacs, 2,
                                                      NULL, NULL, 0, t), 1);
   check_str ("tie in order: NIC 0", t[0].name, "ens224");
   check_str ("tie in order: NIC 1", t[1].name, "ens256");
   free_ties (t, 2);
 
-  check_int ("tie one NIC, its one MAC", nic_tie_names (names3, &bare, 1, nomacs, 1,
+  check_int ("tie one NIC, its one MAC", nic_tie_names (names3, 1, &bare, 1, nomacs, 1,
                                                         texts3, tn3, 1, t), 0);
   check_str ("tie one NIC, its one MAC: name", t[0].name, "lan0");
   check_str ("tie one NIC, its one MAC: mac", t[0].mac, "00:50:56:9a:40:00");
   check_int ("tie one NIC, its one MAC: bound", t[0].bound, 1);
   free_ties (t, 1);
 
-  check_int ("tie more names than NICs", nic_tie_names (names1, NULL, 0, nomacs, 1,
+  check_int ("tie more names than NICs", nic_tie_names (names1, 2, NULL, 0, nomacs, 1,
                                                         NULL, NULL, 0, t), 0);
   check_str ("tie more names than NICs: the first", t[0].name, "lan0");
   free_ties (t, 1);
+
+  /* Names no config uses (systemd's idrac ...) only go by MAC. */
+  {
+    char *names4[] = { (char *) "ens192", (char *) "idrac", (char *) "lan0", NULL };
+    const char *macs4[] = { NULL, "00:50:56:9a:30:00" };
+    check_int ("tie unused names", nic_tie_names (names4, 1, &lan, 1, macs4, 2,
+                                                  NULL, NULL, 0, t), 0);
+    check_str ("tie unused names: used, in order", t[0].name, "ens192");
+    check_str ("tie unused names: unused, by MAC", t[1].name, "lan0");
+    free_ties (t, 2);
+    check_int ("tie unused names, one NIC", nic_tie_names (names4 + 1, 0, NULL, 0,
+                                                           macs4, 1, NULL, NULL, 0, t), 0);
+    check_int ("tie unused names, one NIC: none", t[0].name == NULL, 1);
+    free_ties (t, 1);
+  }
 }
 
 /* ------------------------------------------------------------------ */
