@@ -16,18 +16,6 @@
 
 #include "rewrite.h"
 
-static int
-is_blank (char c)
-{
-  return c == ' ' || c == '\t';
-}
-
-static bool
-span_is (const char *p, size_t len, const char *s)
-{
-  return p && strlen (s) == len && memcmp (p, s, len) == 0;
-}
-
 /*----------------------------------------------------------------------
  * Bindings: the literal names files give, and the MACs they go by.
  */

@@ -45,18 +45,6 @@ static const struct name_file setup_link_rules = {
   "/usr/lib/udev/rules.d/80-net-setup-link.rules", ""
 };
 
-static int
-is_blank (char c)
-{
-  return c == ' ' || c == '\t';
-}
-
-static bool
-span_is (const char *p, size_t len, const char *s)
-{
-  return p && strlen (s) == len && memcmp (p, s, len) == 0;
-}
-
 int
 nic_mac_eq (const char *p, size_t len, const char *mac)
 {

@@ -14,12 +14,6 @@
 
 #include "rewrite.h"
 
-static int
-is_blank (char c)
-{
-  return c == ' ' || c == '\t';
-}
-
 /* Length of the key of a token: the text before '=', or all of it. */
 static size_t
 key_len (const char *tok, size_t len)

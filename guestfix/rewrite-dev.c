@@ -15,12 +15,6 @@
 
 #include "rewrite.h"
 
-static int
-is_blank (char c)
-{
-  return c == ' ' || c == '\t';
-}
-
 static const char *
 lookup_dev (const struct devmap *map, size_t nr_map,
             const char *tok, size_t len)

@@ -18,12 +18,6 @@
 #include "rewrite.h"
 
 static int
-is_blank (char c)
-{
-  return c == ' ' || c == '\t';
-}
-
-static int
 span_eq (const char *p, size_t len, const char *s)
 {
   return p != NULL && s != NULL && strlen (s) == len &&

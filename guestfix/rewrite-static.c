@@ -21,12 +21,6 @@
 #include "rewrite.h"
 
 static int
-is_blank (char c)
-{
-  return c == ' ' || c == '\t';
-}
-
-static int
 mem_is (const char *p, size_t len, const char *s)
 {
   return strlen (s) == len && memcmp (p, s, len) == 0;

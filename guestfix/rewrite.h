@@ -410,6 +410,21 @@ struct textline {
 extern int split_lines (const char *text,
                         struct textline **lines, size_t *nr);
 
+/* A space or a tab. */
+static inline int
+is_blank (char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/* Are the len bytes at p (NULL: no) exactly the string s? */
+static inline bool
+span_is (const char *p, size_t len, const char *s)
+{
+  return p != NULL && s != NULL && strlen (s) == len &&
+    memcmp (p, s, len) == 0;
+}
+
 static inline int
 strbuf_adds (struct sbuf *sb, const char *s)
 {
