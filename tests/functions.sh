@@ -373,14 +373,25 @@ unchanged() {
         fail "$(basename "$rep"): $1 should not change"
 }
 
-# converted_deb12: the real Debian 12 guest converted for KVM (qcow2)
-# by this build of ferry, once per build: the first test that needs it
-# converts it, the others reuse it (output tests feed it to "ferry
-# copy").  Kept in the test cache under converted-<hash of ferry>/,
-# with the conversion's machine-readable log (convert.jsonl) and change
-# report; older builds' copies are removed.  Sets $deb12_converted (the
-# qcow2) and $deb12_converted_dir.  Call it directly, not in $(...).
-deb12_converted= deb12_converted_dir=
+# converted_deb12: this build's one conversion of the real Debian 12
+# guest, which every test that needs a converted real guest reuses
+# (test-convert-boot.sh boots it, test-convert-export.sh checks its
+# metadata, output tests feed it to "ferry copy").  The guest is
+# exported as vSphere's datastore directory (vsphere-export.sh vmx:
+# descriptor, flat extent and a snapshot delta, NIC 00:50:56:8a:44:01
+# on "VM Network", 1 vCPU, 1 GiB) and converted with that network
+# mapped to bridge br0 and a static address for the NIC:
+#   ferry convert -i vmx db01.vmx -b "VM Network:br0" \
+#       --mac 00:50:56:8a:44:01:ip:10.0.2.50,10.0.2.2,24,10.0.2.3 \
+#       -o local -of qcow2 --machine-readable
+# Kept in the test cache under converted-<hash of ferry and of the
+# guest>/: out/ (the output), convert.jsonl, vmx.sum (the export's
+# files' sums before the conversion) and tmp/ (its TMPDIR, which must
+# be left empty); older builds' copies are removed.  Sets
+# $deb12_converted (the qcow2), $deb12_converted_dir and
+# $deb12_converted_rep (the change report).  Call it directly, not in
+# $(...).
+deb12_converted= deb12_converted_dir= deb12_converted_rep=
 converted_deb12() {
     need_real_debian12
     local cache key dir
@@ -395,17 +406,23 @@ converted_deb12() {
                 [ "$old" = "$dir" ] || [ ! -d "$old" ] || rm -rf "$old"
             done
             rm -rf "$dir" && mkdir -p "$dir/out" "$dir/tmp"
-            echo "converting the real Debian 12 guest (reused by the other tests of this build)" >&2
+            echo "converting the real Debian 12 guest from a VMX export (reused by the other tests of this build)" >&2
             local t0=$SECONDS
-            TMPDIR="$dir/tmp" "$FERRY" convert -i disk "$deb12_vmdk" -o local -os "$dir/out" \
-                -of qcow2 --machine-readable > "$dir/convert.jsonl" ||
+            VM_NICS="00:50:56:8a:44:01@VM_Network" VM_CPUS=1 VM_MEMORY_MB=1024 VM_FIRMWARE=bios \
+                "$FERRY_IMAGES/vsphere-export.sh" vmx "$dir/db01" db01 "$deb12_vmdk" ||
+                exit 1
+            (cd "$dir/db01" && sha256sum ./* | sha256sum) > "$dir/vmx.sum"
+            TMPDIR="$dir/tmp" "$FERRY" convert -i vmx "$dir/db01/db01.vmx" -b "VM Network:br0" \
+                --mac 00:50:56:8a:44:01:ip:10.0.2.50,10.0.2.2,24,10.0.2.3 \
+                -o local -os "$dir/out" -of qcow2 --machine-readable > "$dir/convert.jsonl" ||
                 { cat "$dir/convert.jsonl" >&2; exit 1; }
             echo "converted in $((SECONDS - t0)) s" > "$dir/time"
             : > "$dir/done"
         fi
     ) 9> "$cache/converted.lock" || fail "could not convert the real Debian 12 guest"
     deb12_converted_dir="$dir"
-    deb12_converted="$dir/out/deb12-vmw-disk1-sda"
+    deb12_converted="$dir/out/db01-sda"
+    deb12_converted_rep="$dir/out/db01.changes.json"
 }
 
 # need_real_debian12_lvm: as need_real_debian12, for the second real
@@ -432,4 +449,21 @@ boot_expect() {
     grep -qE "root=$root( |$)" <<<"$line" || fail "$what: root is not $root: $line"
     grep -qE "ipv4=$ip( |,|$)" <<<"$line" || fail "$what: no IPv4 address $ip: $line"
     grep -q 'failed=0' <<<"$line" || fail "$what: failed units: $line"
+}
+
+# strict_json FILE [lines]: FILE is valid UTF-8 and valid JSON (with
+# "lines", every line is a JSON document: --machine-readable's events),
+# read by Python's json module with strict decoding: no invalid byte,
+# no lone surrogate, no raw control character in a string.
+strict_json() {
+    /usr/bin/python3 - "$@" <<'PYEOF' || fail "$1 is not strict UTF-8 JSON"
+import json, sys
+path = sys.argv[1]
+text = open(path, "rb").read().decode("utf-8", errors="strict")
+docs = text.splitlines() if sys.argv[2:] == ["lines"] else [text]
+for d in docs:
+    obj = json.loads(d, strict=True)
+    # A lone surrogate escape (\ud800) parses, but is not Unicode text.
+    json.dumps(obj, ensure_ascii=False).encode("utf-8", errors="strict")
+PYEOF
 }

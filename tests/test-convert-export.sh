@@ -12,7 +12,7 @@
 # real guest converted from a bare disk is test-convert-boot.sh's.)
 set -euo pipefail
 source "${abs_top_srcdir:-$(dirname "$0")/..}/tests/functions.sh"
-require_cmd qemu-system-x86_64 qemu-img jq tar
+require_cmd qemu-img jq tar
 need_real_debian12
 mk_tmpdir
 export TMPDIR="$tmpdir/tmp"; mkdir "$TMPDIR"
@@ -35,12 +35,6 @@ assert i.find("mac").get("address") == mac, ET.tostring(i)
 assert i.find("model").get("type") == "virtio"
 print(f"ok: {path.rsplit('/', 1)[1]}: {name}, {mem} KiB, {vcpus} vCPUs, {iftype} {source!r}, {mac}")
 EOF
-}
-
-boot_check() {   # WHAT DISK [IPV4-REGEX]
-    # The real guest's NIC is lan0 (a .link file names it; the VMX's MAC
-    # is not the one it names, so ferry binds it to the target's NIC).
-    boot_expect "$1" "$2" qcow2 virtio 3 '/dev/vda[0-9]' "lan0:${3:-10\.0\.2\.[0-9]+}"
 }
 
 # 1. OVA, of a phony guest.
@@ -74,21 +68,18 @@ echo "copy estimate $estimate bytes, written $written bytes"
     fail "the copy estimate $estimate is not within 10% (+1 MiB) of the $written bytes written"
 rm -f "$tmpdir/web01.ova"
 
-# 2. VMX, of the real guest, with the network mapped to a host bridge and a static
-# address for its NIC.
-VM_NICS="00:50:56:8a:44:01@VM_Network" VM_CPUS=1 VM_MEMORY_MB=1024 \
-    "$FERRY_IMAGES/vsphere-export.sh" vmx "$tmpdir/db01" db01 "$deb12_vmdk"
-vm_sum=$(cd "$tmpdir/db01" && sha256sum ./* | sha256sum)
-mkdir "$tmpdir/vmx-out"
-"$FERRY" convert -i vmx "$tmpdir/db01/db01.vmx" -b "VM Network:br0" \
-    --mac 00:50:56:8a:44:01:ip:10.0.2.50,10.0.2.2,24,10.0.2.3 -o local -os "$tmpdir/vmx-out" -of qcow2 > "$tmpdir/vmx.log" 2>&1 ||
-    { cat "$tmpdir/vmx.log"; fail "convert -i vmx failed"; }
-[ "$(cd "$tmpdir/db01" && sha256sum ./* | sha256sum)" = "$vm_sum" ] || fail "the VMX's files were modified"
-[ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
-domxml_check "$tmpdir/vmx-out/db01.xml" db01 1048576 1 bridge br0 00:50:56:8a:44:01
-rep="$tmpdir/vmx-out/db01.changes.json"
+# 2. VMX, of the real guest: this build's one conversion of it
+# (converted_deb12: the network mapped to bridge br0, a static address
+# for the NIC), which test-convert-boot.sh boots.
+converted_deb12
+[ "$(cd "$deb12_converted_dir/db01" && sha256sum ./* | sha256sum)" = "$(cat "$deb12_converted_dir/vmx.sum")" ] ||
+    fail "the VMX's files were modified"
+[ -z "$(ls -A "$deb12_converted_dir/tmp")" ] || fail "temp files left: $(ls -A "$deb12_converted_dir/tmp")"
+domxml_check "$deb12_converted_dir/out/db01.xml" db01 1048576 1 bridge br0 00:50:56:8a:44:01
+rep="$deb12_converted_rep"
 for l in "+iface lan0 inet static" "+    address 10.0.2.50/24" "+    gateway 10.0.2.2"; do
     diff_has /etc/network/interfaces "$l"
 done
-boot_check vmx "$tmpdir/vmx-out/db01-sda" "10\\.0\\.2\\.50"
-echo "PASS: OVA and VMX exports convert and boot"
+# The snapshot delta was read: the guest found is the real one.
+[ "$(jq -r .distro "$rep")" = debian ] || fail "VMX: guest: $(jq -c "{distro,os}" "$rep")"
+echo "PASS: OVA and VMX exports convert"

@@ -199,7 +199,11 @@ EOF
     esac
     ln -s ../usr/lib/os-release "$root/etc/os-release"
 
-    put etc/hostname <<< "phony-$variant"
+    if [ "$variant" = novirtio ]; then
+        printf 'phony-caf\xe9\x01\n' > "$root/etc/hostname"   # Latin-1 and a control byte
+    else
+        put etc/hostname <<< "phony-$variant"
+    fi
     put etc/hosts <<EOF
 127.0.0.1	localhost
 127.0.1.1	phony-$variant.example.com	phony-$variant
@@ -495,13 +499,19 @@ make_network() {
     case "$variant" in
     ifupdown|novirtio)
         mkdir -p "$root/etc/network/interfaces.d"
+        # Bytes that are not UTF-8 where a guest's admin may leave them:
+        # a Latin-1 comment (R\xe9seau), control characters, an escape
+        # sequence and broken UTF-8 in a config file, and a file named
+        # in Latin-1.  Every JSON ferry writes must stay valid UTF-8.
         put etc/network/interfaces <<EOF
 $ifaces_head
 
 # The primary network interface
+$(printf '# R\xe9seau principal \x01\x1b[2J \xff\xfe \xc3\x28 \xed\xa0\x80 fin')
 allow-hotplug ens192
 iface ens192 inet dhcp
 EOF
+        printf '# r\xe9serv\xe9\n' > "$root/etc/network/interfaces.d/r$(printf '\xe9')seau"
         ;;
     persistent-net)
         mkdir -p "$root/etc/network/interfaces.d"
