@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 /* ---------------------------------------------------------------- */
 /* Cleanup attributes. */
 
@@ -92,10 +94,10 @@ extern void json_begin_object (struct json *j, const char *key);
 extern void json_end_object (struct json *j);
 extern void json_begin_array (struct json *j, const char *key);
 extern void json_end_array (struct json *j);
-extern void json_string (struct json *j, const char *key, const char *v);
-extern void json_int (struct json *j, const char *key, int64_t v);
-extern void json_bool (struct json *j, const char *key, bool v);
-extern void json_null (struct json *j, const char *key);
+extern void json_add_string (struct json *j, const char *key, const char *v);
+extern void json_add_int (struct json *j, const char *key, int64_t v);
+extern void json_add_bool (struct json *j, const char *key, bool v);
+extern void json_add_null (struct json *j, const char *key);
 /* Return the document (owned) or NULL if out of memory. */
 extern char *json_take (struct json *j);
 /* Append s, a NUL-terminated byte string that need not be valid UTF-8
@@ -110,9 +112,56 @@ extern char *json_take (struct json *j);
  * U+007F become \n, \r, \t or \u00xx.  Nothing is read past the NUL.
  * Returns 0, or -1 if out of memory (b then holds part of the output;
  * b stays the caller's to free).  This is the one JSON string escaper:
- * json_string() and every hand-built JSON line use it.
+ * json_add_string() and every hand-built JSON line use it.
  */
 extern int json_escape (struct sbuf *b, const char *s);
+
+/* ---------------------------------------------------------------- */
+/* Reading JSON (jansson) and YAML (libyaml) into jansson trees
+ * (common/treeread.c).  Both return a new reference (json_decref it)
+ * or NULL after error(), whose message names the document by its label,
+ * the line and the column:
+ *   parse JSON "LABEL": MESSAGE at line L column C
+ *   parse YAML "LABEL" line L column C: MESSAGE
+ */
+#define TREE_MAX_DEPTH 64       /* levels of arrays and objects */
+#define TREE_MAX_NODES 100000   /* YAML nodes, aliases expanded */
+
+/* A whole JSON document (RFC 8259; any value at the top).  Strings must
+ * be valid UTF-8 without \u0000.  A key given twice in an object is
+ * refused with unique, else the last value wins.
+ */
+extern json_t *json_read (const char *text, size_t len, const char *label,
+                          bool unique);
+/* One YAML 1.1 document (none: JSON null).  Scalars become strings,
+ * except the plain empty, "~" and "null" forms and !!null (JSON null).
+ * Anchors, aliases (expanded, within TREE_MAX_NODES), "<<" merge keys,
+ * directives and the tag:yaml.org,2002: tags (the "!!" ones) are read;
+ * other tags, complex keys and a second document are refused.
+ * Duplicate keys: the last value wins.  Invalid UTF-8 is refused.
+ */
+extern json_t *yaml_read (const char *text, size_t len, const char *label);
+/* Merge object src into object dst, deeply: where both have an object
+ * under a key, those are merged; otherwise src's value (a copy)
+ * replaces dst's.  Returns 0, or -1 after error().
+ */
+extern int tree_merge (json_t *dst, json_t *src);
+/* Follow a dotted path of object members ("token.catalog"); an empty
+ * path is v itself.  NULL if a step is missing or not an object.
+ */
+extern const json_t *tree_path (const json_t *v, const char *path);
+/* The member key of obj if it is a string, else NULL (obj may be NULL
+ * or not an object).
+ */
+extern const char *tree_str (const json_t *obj, const char *key);
+/* The member key if it is an integer: true and *out set; else false. */
+extern bool tree_int (const json_t *obj, const char *key, int64_t *out);
+/* "null", "boolean", "number", "string", "array", "object". */
+extern const char *tree_type_name (const json_t *v);
+/* A YAML scalar as a boolean: true/false/yes/no/on/off in any case.
+ * Returns false (and leaves *out) for anything else.
+ */
+extern bool yaml_truthy (const char *s, bool *out);
 
 /* ---------------------------------------------------------------- */
 /* Child processes (common/command.c).  Always an argv vector. */

@@ -210,10 +210,10 @@ void json_begin_array (struct json *j, const char *key) { json_open (j, key, "["
 void json_end_array (struct json *j) { json_close (j, "]"); }
 
 void
-json_string (struct json *j, const char *key, const char *v)
+json_add_string (struct json *j, const char *key, const char *v)
 {
   if (v == NULL) {
-    json_null (j, key);
+    json_add_null (j, key);
     return;
   }
   json_prefix (j, key);
@@ -223,21 +223,21 @@ json_string (struct json *j, const char *key, const char *v)
 }
 
 void
-json_int (struct json *j, const char *key, int64_t v)
+json_add_int (struct json *j, const char *key, int64_t v)
 {
   json_prefix (j, key);
   sbuf_printf (&j->buf, "%" PRIi64, v);
 }
 
 void
-json_bool (struct json *j, const char *key, bool v)
+json_add_bool (struct json *j, const char *key, bool v)
 {
   json_prefix (j, key);
   sbuf_puts (&j->buf, v ? "true" : "false");
 }
 
 void
-json_null (struct json *j, const char *key)
+json_add_null (struct json *j, const char *key)
 {
   json_prefix (j, key);
   sbuf_puts (&j->buf, "null");

@@ -417,12 +417,12 @@ print_result (struct run *r, bool ok, double t0)
   char *s;
   json_init (&j, false);
   json_begin_object (&j, NULL);
-  json_string (&j, "type", "result");
-  json_bool (&j, "ok", ok);
+  json_add_string (&j, "type", "result");
+  json_add_bool (&j, "ok", ok);
   if (!ok)
-    json_string (&j, "error", last_error () ? last_error () : "failed");
-  json_string (&j, "name", r->src.name);
-  json_int (&j, "seconds", (int64_t) (now_seconds () - t0));
+    json_add_string (&j, "error", last_error () ? last_error () : "failed");
+  json_add_string (&j, "name", r->src.name);
+  json_add_int (&j, "seconds", (int64_t) (now_seconds () - t0));
   json_end_object (&j);
   s = json_take (&j);
   if (s) {
@@ -548,9 +548,9 @@ fstab_json (struct json *j, const char *fstab)
     if (*line == '#' || sscanf (line, "%255s %255s %63s", dev, mp, type) != 3)
       continue;
     json_begin_object (j, NULL);
-    json_string (j, "device", dev);
-    json_string (j, "mountpoint", mp);
-    json_string (j, "type", type);
+    json_add_string (j, "device", dev);
+    json_add_string (j, "mountpoint", mp);
+    json_add_string (j, "type", type);
     json_end_object (j);
   }
   json_end_array (j);
@@ -575,35 +575,35 @@ source_json (struct json *j, const struct source *src, const uint64_t *alloc,
 {
   uint64_t total = 0;
 
-  json_string (j, "name", src->name);
-  json_int (j, "vcpus", src->vcpus);
-  json_int (j, "memory", src->memory);
-  json_string (j, "firmware", firmware_name (src->firmware));
+  json_add_string (j, "name", src->name);
+  json_add_int (j, "vcpus", src->vcpus);
+  json_add_int (j, "memory", src->memory);
+  json_add_string (j, "firmware", firmware_name (src->firmware));
   json_begin_array (j, "disks");
   for (size_t i = 0; i < src->nr_disks; i++) {
     const struct source_disk *d = &src->disks[i];
     json_begin_object (j, NULL);
-    json_string (j, "path", d->label ? d->label : d->path);
-    json_string (j, "format", strcmp (d->format, "vpc") == 0 ? "vhd" : d->format);
-    json_string (j, "subformat", d->subformat);
-    json_int (j, "virtual_size", d->virtual_size);
-    json_int (j, "file_size", d->file_size);
-    json_int (j, "allocated", alloc[i]);
+    json_add_string (j, "path", d->label ? d->label : d->path);
+    json_add_string (j, "format", strcmp (d->format, "vpc") == 0 ? "vhd" : d->format);
+    json_add_string (j, "subformat", d->subformat);
+    json_add_int (j, "virtual_size", d->virtual_size);
+    json_add_int (j, "file_size", d->file_size);
+    json_add_int (j, "allocated", alloc[i]);
     if (estimate) {
-      json_int (j, "copy_estimate", estimate[i]);
+      json_add_int (j, "copy_estimate", estimate[i]);
       total += estimate[i];
     }
     json_end_object (j);
   }
   json_end_array (j);
   if (estimate)
-    json_int (j, "copy_estimate", total);
+    json_add_int (j, "copy_estimate", total);
   json_begin_array (j, "nics");
   for (size_t i = 0; i < src->nr_nics; i++) {
     json_begin_object (j, NULL);
-    json_string (j, "mac", src->nics[i].mac);
-    json_string (j, "network", src->nics[i].network);
-    json_string (j, "model", src->nics[i].model);
+    json_add_string (j, "mac", src->nics[i].mac);
+    json_add_string (j, "network", src->nics[i].network);
+    json_add_string (j, "model", src->nics[i].model);
     json_end_object (j);
   }
   json_end_array (j);

@@ -329,22 +329,22 @@ void
 inspect_json (struct json *j, const struct guest *gu)
 {
   json_begin_object (j, "guest");
-  json_string (j, "root", gu->root);
-  json_string (j, "type", gu->type);
-  json_string (j, "distro", gu->distro);
-  json_string (j, "os_id", gu->os_id);
-  json_string (j, "product_name", gu->product_name);
-  json_int (j, "major_version", gu->major);
-  json_int (j, "minor_version", gu->minor);
-  json_string (j, "arch", gu->arch);
-  json_string (j, "hostname", gu->hostname);
-  json_string (j, "package_format", gu->package_format);
-  json_string (j, "firmware", firmware_name (gu->firmware));
+  json_add_string (j, "root", gu->root);
+  json_add_string (j, "type", gu->type);
+  json_add_string (j, "distro", gu->distro);
+  json_add_string (j, "os_id", gu->os_id);
+  json_add_string (j, "product_name", gu->product_name);
+  json_add_int (j, "major_version", gu->major);
+  json_add_int (j, "minor_version", gu->minor);
+  json_add_string (j, "arch", gu->arch);
+  json_add_string (j, "hostname", gu->hostname);
+  json_add_string (j, "package_format", gu->package_format);
+  json_add_string (j, "firmware", firmware_name (gu->firmware));
   json_begin_array (j, "mountpoints");
   for (size_t i = 0; gu->mountpoints && gu->mountpoints[i]; i += 2) {
     json_begin_object (j, NULL);
-    json_string (j, "mountpoint", gu->mountpoints[i]);
-    json_string (j, "device", gu->mountpoints[i + 1]);
+    json_add_string (j, "mountpoint", gu->mountpoints[i]);
+    json_add_string (j, "device", gu->mountpoints[i + 1]);
     json_end_object (j);
   }
   json_end_array (j);
@@ -353,31 +353,31 @@ inspect_json (struct json *j, const struct guest *gu)
     const struct guest_kernel *k = &gu->kernels[i];
     bool all = true;
     json_begin_object (j, NULL);
-    json_string (j, "version", k->version);
-    json_string (j, "initrd", k->initrd);
+    json_add_string (j, "version", k->version);
+    json_add_string (j, "initrd", k->initrd);
     json_begin_object (j, "virtio");
     for (size_t m = 0; virtio_mods[m]; m++) {
       bool has = kernel_has_module (k, virtio_mods[m]);
-      json_bool (j, virtio_mods[m], has);
+      json_add_bool (j, virtio_mods[m], has);
       all = all && has;
     }
     json_end_object (j);
-    json_bool (j, "boots_on_virtio", all);
+    json_add_bool (j, "boots_on_virtio", all);
     json_end_object (j);
   }
   json_end_array (j);
   json_begin_array (j, "network_config");
   for (size_t i = 0; i < gu->nr_netconfs; i++) {
     json_begin_object (j, NULL);
-    json_string (j, "file", gu->netconfs[i].path);
-    json_string (j, "kind", gu->netconfs[i].kind);
+    json_add_string (j, "file", gu->netconfs[i].path);
+    json_add_string (j, "kind", gu->netconfs[i].kind);
     json_end_object (j);
   }
   json_end_array (j);
   json_begin_array (j, "hypervisor_tools");
   for (size_t i = 0; gu->packages && gu->packages[i]; i++)
     if (hypervisor_tool_package (gu->packages[i], false))
-      json_string (j, NULL, gu->packages[i]);
+      json_add_string (j, NULL, gu->packages[i]);
   json_end_array (j);
   json_end_object (j);
 }

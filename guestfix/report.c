@@ -139,35 +139,35 @@ report_json (const struct report *r, const struct source *src,
 
   json_init (&j, true);
   json_begin_object (&j, NULL);
-  json_string (&j, "name", src->name);
-  json_string (&j, "target", t->name);
-  json_bool (&j, "dry_run", r->dry_run);
-  json_string (&j, "os", gu->product_name);
-  json_string (&j, "distro", gu->distro);
+  json_add_string (&j, "name", src->name);
+  json_add_string (&j, "target", t->name);
+  json_add_bool (&j, "dry_run", r->dry_run);
+  json_add_string (&j, "os", gu->product_name);
+  json_add_string (&j, "distro", gu->distro);
   json_begin_array (&j, "changes");
   for (size_t i = 0; i < r->nr_changes; i++) {
     const struct change *c = &r->changes[i];
     json_begin_object (&j, NULL);
-    json_string (&j, "file", c->path);
-    json_string (&j, "action", c->action);
-    json_string (&j, "reason", c->reason);
-    if (c->before[0]) json_string (&j, "sha256_before", c->before);
-    if (c->after[0]) json_string (&j, "sha256_after", c->after);
-    if (c->diff) json_string (&j, "diff", c->diff);
+    json_add_string (&j, "file", c->path);
+    json_add_string (&j, "action", c->action);
+    json_add_string (&j, "reason", c->reason);
+    if (c->before[0]) json_add_string (&j, "sha256_before", c->before);
+    if (c->after[0]) json_add_string (&j, "sha256_after", c->after);
+    if (c->diff) json_add_string (&j, "diff", c->diff);
     json_end_object (&j);
   }
   json_end_array (&j);
   json_begin_array (&j, "packages_removed");
   for (size_t i = 0; r->packages_removed && r->packages_removed[i]; i++)
-    json_string (&j, NULL, r->packages_removed[i]);
+    json_add_string (&j, NULL, r->packages_removed[i]);
   json_end_array (&j);
   json_begin_array (&j, "target_nics");
   for (size_t i = 0; r->nic_names && r->nic_names[i]; i++)
-    json_string (&j, NULL, r->nic_names[i]);
+    json_add_string (&j, NULL, r->nic_names[i]);
   json_end_array (&j);
   json_begin_array (&j, "warnings");
   for (size_t i = 0; r->warnings && r->warnings[i]; i++)
-    json_string (&j, NULL, r->warnings[i]);
+    json_add_string (&j, NULL, r->warnings[i]);
   json_end_array (&j);
   json_end_object (&j);
   {

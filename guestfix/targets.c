@@ -34,7 +34,6 @@
 #include <unistd.h>
 
 #include "guestfix.h"
-#include "jsonparse.h"
 
 #if !defined FERRY_DATADIR || !defined FERRY_BUILDDIR || !defined FERRY_SRCDATADIR
 #error "FERRY_DATADIR, FERRY_BUILDDIR and FERRY_SRCDATADIR must be defined"
@@ -154,9 +153,9 @@ valid_word (const char *s, const char *extra, size_t max)
 }
 
 static const char *
-type_of (const struct jv *v)
+type_of (const json_t *v)
 {
-  return jv_type_name (v->type);
+  return tree_type_name (v);
 }
 
 /* The array member 'key' as a NULL-terminated list (owned) in *out:
@@ -164,28 +163,29 @@ type_of (const struct jv *v)
  * null gives *out = NULL.  Returns 0, or -1 after error().
  */
 static int
-word_list (const char *path, const struct jv *v, const char *key,
+word_list (const char *path, const json_t *v, const char *key,
            bool nullable, size_t max, const char *extra, const char *what,
            char ***out)
 {
   char **l = NULL;
 
   *out = NULL;
-  if (nullable && v->type == JV_NULL)
+  if (nullable && json_is_null (v))
     return 0;
-  if (v->type != JV_ARRAY) {
+  if (!json_is_array (v)) {
     error ("target data \"%s\": \"%s\" must be %san array of %ss, not %s",
            path, key, nullable ? "null or " : "", what, type_of (v));
     return -1;
   }
-  if (v->nr == 0 || v->nr > max) {
+  if (json_array_size (v) == 0 || json_array_size (v) > max) {
     error ("target data \"%s\": \"%s\" must have 1 to %zu %ss, not %zu%s",
-           path, key, max, what, v->nr, nullable ? " (null for none)" : "");
+           path, key, max, what, json_array_size (v),
+           nullable ? " (null for none)" : "");
     return -1;
   }
-  for (size_t i = 0; i < v->nr; i++) {
-    const struct jv *it = &v->items[i];
-    if (it->type != JV_STRING || !valid_word (it->s, extra, 64)) {
+  for (size_t i = 0; i < json_array_size (v); i++) {
+    const char *it = json_string_value (json_array_get (v, i));
+    if (it == NULL || !valid_word (it, extra, 64)) {
       error ("target data \"%s\": \"%s\" item %zu is not a %s (1 to 64 "
              "letters%s digits%s%s%s)", path, key, i + 1, what,
              *extra ? "," : " or", *extra ? " or any of \"" : "", extra,
@@ -193,7 +193,7 @@ word_list (const char *path, const struct jv *v, const char *key,
       free_string_list (l);
       return -1;
     }
-    if (string_list_push (&l, it->s) == -1) {
+    if (string_list_push (&l, it) == -1) {
       error ("target data \"%s\": %m", path);
       free_string_list (l);
       return -1;
@@ -209,29 +209,29 @@ static const char *const known_keys[] = {
   "no_os_swap", "keeps_hyperv_tools", NULL
 };
 
-/* Check the keys of object o: each known, none twice, every one but
- * "notes" present.  Returns 0, or -1 after error().
+/* Check the keys of object o: each known, every one but "notes"
+ * present (json_read refused a key given twice).  Returns 0, or -1
+ * after error().
  */
 static int
-check_keys (const char *path, const struct jv *o)
+check_keys (const char *path, const json_t *o)
 {
-  for (size_t i = 0; i < o->nr; i++) {
+  const char *key;
+  json_t *v;
+
+  json_object_foreach ((json_t *) o, key, v) {
     size_t k;
     for (k = 0; known_keys[k]; k++)
-      if (strcmp (o->keys[i], known_keys[k]) == 0)
+      if (strcmp (key, known_keys[k]) == 0)
         break;
     if (known_keys[k] == NULL) {
-      error ("target data \"%s\": unknown key \"%s\"", path, o->keys[i]);
+      error ("target data \"%s\": unknown key \"%s\"", path, key);
       return -1;
     }
-    for (size_t j = 0; j < i; j++)
-      if (strcmp (o->keys[i], o->keys[j]) == 0) {
-        error ("target data \"%s\": key \"%s\" given twice", path, o->keys[i]);
-        return -1;
-      }
   }
   for (size_t k = 0; known_keys[k]; k++)
-    if (strcmp (known_keys[k], "notes") != 0 && jv_get (o, known_keys[k]) == NULL) {
+    if (strcmp (known_keys[k], "notes") != 0 &&
+        json_object_get (o, known_keys[k]) == NULL) {
       error ("target data \"%s\": no \"%s\"", path, known_keys[k]);
       return -1;
     }
@@ -239,16 +239,16 @@ check_keys (const char *path, const struct jv *o)
 }
 
 static int
-get_bool (const char *path, const struct jv *o, const char *key, bool *out)
+get_bool (const char *path, const json_t *o, const char *key, bool *out)
 {
-  const struct jv *v = jv_get (o, key);
+  const json_t *v = json_object_get (o, key);
 
-  if (v->type != JV_BOOL) {
+  if (!json_is_boolean (v)) {
     error ("target data \"%s\": \"%s\" must be true or false, not %s",
            path, key, type_of (v));
     return -1;
   }
-  *out = v->b;
+  *out = json_is_true (v);
   return 0;
 }
 
@@ -260,25 +260,25 @@ static int
 target_parse (const char *path, const char *name, const char *text,
               size_t len, struct target *t)
 {
-  struct jv *root;
-  const struct jv *v;
+  json_t *root;
+  const json_t *v;
   char **l;
   int64_t slot;
   int ret = -1;
 
   memset (t, 0, sizeof *t);
-  root = jv_parse (text, len, path);
+  root = json_read (text, len, path, true);
   if (root == NULL)
     return -1;
-  if (root->type != JV_OBJECT) {
+  if (!json_is_object (root)) {
     error ("target data \"%s\": must be an object, not %s", path, type_of (root));
     goto out;
   }
   if (check_keys (path, root) == -1)
     goto out;
 
-  v = jv_get (root, "name");
-  if (v->type != JV_STRING || strcmp (v->s, name) != 0) {
+  v = json_object_get (root, "name");
+  if (!json_is_string (v) || strcmp (json_string_value (v), name) != 0) {
     error ("target data \"%s\": \"name\" must be \"%s\", the file's name",
            path, name);
     goto out;
@@ -286,45 +286,46 @@ target_parse (const char *path, const char *name, const char *text,
   if ((t->name = strdup (name)) == NULL)
     goto oom;
 
-  v = jv_get (root, "notes");
+  v = json_object_get (root, "notes");
   if (v) {
-    bool ok = v->type == JV_ARRAY;
-    for (size_t i = 0; ok && i < v->nr; i++)
-      ok = v->items[i].type == JV_STRING;
+    bool ok = json_is_array (v);
+    for (size_t i = 0; ok && i < json_array_size (v); i++)
+      ok = json_is_string (json_array_get (v, i));
     if (!ok) {
       error ("target data \"%s\": \"notes\" must be an array of strings", path);
       goto out;
     }
   }
 
-  if (word_list (path, jv_get (root, "initramfs_modules"), "initramfs_modules",
+  if (word_list (path, json_object_get (root, "initramfs_modules"), "initramfs_modules",
                  false, MAX_MODULES, "_-", "kernel module name", &l) == -1)
     goto out;
   t->initramfs_modules = (const char *const *) l;
 
-  v = jv_get (root, "nic_prefix");
-  if (v->type != JV_STRING || !valid_word (v->s, "", 8) ||
-      strspn (v->s, "abcdefghijklmnopqrstuvwxyz") != strlen (v->s)) {
+  v = json_object_get (root, "nic_prefix");
+  if (!json_is_string (v) || !valid_word (json_string_value (v), "", 8) ||
+      strspn (json_string_value (v), "abcdefghijklmnopqrstuvwxyz") !=
+      strlen (json_string_value (v))) {
     error ("target data \"%s\": \"nic_prefix\" must be 1 to 8 lowercase "
            "letters (\"ens\")", path);
     goto out;
   }
-  if ((t->nic_prefix = strdup (v->s)) == NULL)
+  if ((t->nic_prefix = strdup (json_string_value (v))) == NULL)
     goto oom;
 
-  if (!jv_int (root, "nic_first_slot", &slot) || slot < 0 || slot > 31) {
+  if (!tree_int (root, "nic_first_slot", &slot) || slot < 0 || slot > 31) {
     error ("target data \"%s\": \"nic_first_slot\" must be an integer from "
            "0 to 31", path);
     goto out;
   }
   t->nic_first_slot = (unsigned) slot;
 
-  if (word_list (path, jv_get (root, "kernel_args"), "kernel_args", true, 32,
+  if (word_list (path, json_object_get (root, "kernel_args"), "kernel_args", true, 32,
                  "_-.,:=/+@", "kernel argument", &l) == -1)
     goto out;
   t->cmdline_add = (const char *const *) l;
 
-  if (word_list (path, jv_get (root, "cloud_init_datasources"),
+  if (word_list (path, json_object_get (root, "cloud_init_datasources"),
                  "cloud_init_datasources", true, 32, "",
                  "cloud-init datasource name", &l) == -1)
     goto out;
@@ -340,7 +341,7 @@ target_parse (const char *path, const char *name, const char *text,
  oom:
   error ("target data \"%s\": %m", path);
  out:
-  jv_free (root);
+  json_decref (root);
   if (ret == -1)
     target_free (t);
   return ret;

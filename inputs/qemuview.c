@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 
 #include "inputs.h"
-#include "jsonparse.h"
 
 bool
 has_protocol_prefix (const char *name)
@@ -113,7 +112,7 @@ check_ref (const char *label, const char *name, const char *node_dir,
 }
 
 /* Run the confined qemu-img info on one node; the parsed report. */
-static struct jv *
+static json_t *
 node_info (const char *label, const char *image_opts, const struct confine *c)
 {
   const char *argv[] = {
@@ -121,7 +120,7 @@ node_info (const char *label, const char *image_opts, const struct confine *c)
   };
   struct confined_argv ca;
   CLEANUP_FREE char *out = NULL, *err = NULL;
-  struct jv *v;
+  json_t *v;
   int r;
 
   if (confine_argv (c->off ? NULL : c, argv, &ca) == -1)
@@ -144,9 +143,10 @@ node_info (const char *label, const char *image_opts, const struct confine *c)
     }
     return NULL;
   }
-  v = jv_parse (out ? out : "", out ? strlen (out) : 0, "qemu-img info");
-  if (v == NULL || v->type != JV_OBJECT) {
-    jv_free (v);
+  v = json_read (out ? out : "", out ? strlen (out) : 0, "qemu-img info",
+                 false);
+  if (!json_is_object (v)) {
+    json_decref (v);
     error ("open \"%s\": cannot read qemu's report on it", label);
     return NULL;
   }
@@ -170,9 +170,9 @@ qemu_view_chain (const char *label, const char *path, const char *format,
   for (int depth = 0; ; depth++) {
     CLEANUP_FREE char *epath = qemu_opt_escape (node), *one = NULL,
       *dir = NULL, *next = NULL;
-    const struct jv *spec, *ext;
+    const json_t *spec, *ext;
     const char *backing, *datafile;
-    struct jv *v;
+    json_t *v;
     int64_t vsize;
     int r;
 
@@ -206,25 +206,25 @@ qemu_view_chain (const char *label, const char *path, const char *format,
       goto out;
     dir = dir_of (node);
     if (dir == NULL) {
-      jv_free (v);
+      json_decref (v);
       goto nomem;
     }
-    if (depth == 0 && jv_int (v, "virtual-size", &vsize) &&
+    if (depth == 0 && tree_int (v, "virtual-size", &vsize) &&
         (uint64_t) vsize > max_size) {
       char a[32], b[32];
       error ("open \"%s\": its virtual size of %s is more than the %s "
              "allowed (-io max-size=)", label, human_size (vsize, a),
              human_size (max_size, b));
-      jv_free (v);
+      json_decref (v);
       goto out;
     }
-    spec = jv_path (v, "format-specific.data");
+    spec = tree_path (v, "format-specific.data");
     /* VMDK extents: the node itself is its own extent for a sparse
      * file; any other must be inside the export.
      */
-    ext = spec ? jv_get (spec, "extents") : NULL;
-    for (size_t i = 0; ext && ext->type == JV_ARRAY && i < ext->nr; i++) {
-      const char *f = jv_str (&ext->items[i], "filename");
+    ext = spec ? json_object_get (spec, "extents") : NULL;
+    for (size_t i = 0; i < json_array_size (ext); i++) {
+      const char *f = tree_str (json_array_get (ext, i), "filename");
       if (f == NULL)
         continue;
       /* A disk inside an archive is one member: its only file is itself. */
@@ -232,39 +232,39 @@ qemu_view_chain (const char *label, const char *path, const char *format,
           (strcmp (f, node) == 0 || strncmp (f, "json:", 5) == 0))
         continue;
       if (check_ref (label, f, dir, roots, in_archive && depth == 0) == -1) {
-        jv_free (v);
+        json_decref (v);
         goto out;
       }
     }
-    datafile = spec ? jv_str (spec, "data-file") : NULL;
+    datafile = spec ? tree_str (spec, "data-file") : NULL;
     if (datafile &&
         check_ref (label, datafile, dir, roots, in_archive && depth == 0) == -1) {
-      jv_free (v);
+      json_decref (v);
       goto out;
     }
-    backing = jv_str (v, "full-backing-filename");
+    backing = tree_str (v, "full-backing-filename");
     if (backing == NULL)
-      backing = jv_str (v, "backing-filename");
+      backing = tree_str (v, "backing-filename");
     if (backing) {
-      const char *written = jv_str (v, "backing-filename");
+      const char *written = tree_str (v, "backing-filename");
       if (in_archive && depth == 0) {
         archive_ref (label, written ? written : backing);
-        jv_free (v);
+        json_decref (v);
         goto out;
       }
       if (written && has_protocol_prefix (written)) {
         error ("open \"%s\": it refers to \"%s\", which is not a plain file "
                "(a protocol prefix); refusing it", label, written);
-        jv_free (v);
+        json_decref (v);
         goto out;
       }
       next = check_name (label, backing, dir, roots);
       if (next == NULL) {
-        jv_free (v);
+        json_decref (v);
         goto out;
       }
     }
-    jv_free (v);
+    json_decref (v);
 
     /* Append this node to the options: backing.backing...driver=. */
     if (depth == 0)

@@ -167,7 +167,7 @@ static void
 prop (struct json *j, const char *key, const char *value)
 {
   if (value && *value)
-    json_string (j, key, value);
+    json_add_string (j, key, value);
 }
 
 /* POST /v2/images: the image record, with what Nova needs to boot it. */
@@ -179,7 +179,7 @@ create_image (struct glance_output *g, size_t i, const struct source_disk *d)
   struct json j;
   CLEANUP_FREE char *body = NULL;
   char ver[32];
-  struct jv *doc = NULL;
+  json_t *doc = NULL;
   int ret = -1, rc;
 
   free (g->up.name);
@@ -193,11 +193,11 @@ create_image (struct glance_output *g, size_t i, const struct source_disk *d)
   }
   json_init (&j, false);
   json_begin_object (&j, NULL);
-  json_string (&j, "name", g->up.name);
-  json_string (&j, "disk_format", g->format);
-  json_string (&j, "container_format", "bare");
-  json_string (&j, "visibility", g->visibility);
-  json_int (&j, "min_disk", (int64_t) ((d->virtual_size + (UINT64_C(1) << 30) - 1) >> 30));
+  json_add_string (&j, "name", g->up.name);
+  json_add_string (&j, "disk_format", g->format);
+  json_add_string (&j, "container_format", "bare");
+  json_add_string (&j, "visibility", g->visibility);
+  json_add_int (&j, "min_disk", (int64_t) ((d->virtual_size + (UINT64_C(1) << 30) - 1) >> 30));
   prop (&j, "hw_disk_bus", "virtio");
   prop (&j, "hw_vif_model", "virtio");
   prop (&j, "hw_machine_type", "pc");
@@ -221,7 +221,7 @@ create_image (struct glance_output *g, size_t i, const struct source_disk *d)
     if (eq == NULL)
       continue;
     *eq = '\0';
-    json_string (&j, kv, eq + 1);
+    json_add_string (&j, kv, eq + 1);
   }
   json_end_object (&j);
   body = json_take (&j);
@@ -247,14 +247,14 @@ create_image (struct glance_output *g, size_t i, const struct source_disk *d)
     error ("create image \"%s\": %s", g->up.name, why ? why : "failed");
     goto out;
   }
-  doc = jv_parse (r.body, r.len, "the new image");
-  if (doc == NULL || jv_str (doc, "id") == NULL) {
+  doc = json_read (r.body, r.len, "the new image", false);
+  if (doc == NULL || tree_str (doc, "id") == NULL) {
     if (doc)
       error ("create image \"%s\": Glance's answer has no id", g->up.name);
     goto out;
   }
   free (g->up.id);
-  g->up.id = strdup (jv_str (doc, "id"));
+  g->up.id = strdup (tree_str (doc, "id"));
   if (g->up.id == NULL || string_list_push (&g->image_ids, g->up.id) == -1) {
     error ("create image: %m");
     goto out;
@@ -266,7 +266,7 @@ create_image (struct glance_output *g, size_t i, const struct source_disk *d)
   }
   ret = 0;
  out:
-  jv_free (doc);
+  json_decref (doc);
   http_response_free (&r);
   return ret;
 }
@@ -433,7 +433,7 @@ verify_image (struct glance_output *g, const char *md5, const char *sha512)
   struct upload *u = &g->up;
   struct http_response r = { 0 };
   CLEANUP_FREE char *path = NULL;
-  struct jv *doc = NULL;
+  json_t *doc = NULL;
   const char *status, *sum, *hash;
   int64_t size, vsize;
   int ret = -1;
@@ -449,18 +449,18 @@ verify_image (struct glance_output *g, const char *md5, const char *sha512)
     error ("check image \"%s\": %s", u->name, why ? why : "failed");
     goto out;
   }
-  doc = jv_parse (r.body, r.len, "the image record");
+  doc = json_read (r.body, r.len, "the image record", false);
   if (doc == NULL)
     goto out;
-  status = jv_str (doc, "status");
-  sum = jv_str (doc, "checksum");
-  hash = jv_str (doc, "os_hash_value");
+  status = tree_str (doc, "status");
+  sum = tree_str (doc, "checksum");
+  hash = tree_str (doc, "os_hash_value");
   if (status == NULL || strcmp (status, "active") != 0) {
     error ("upload \"%s\": the image is \"%s\" after the upload, not active",
            u->name, status ? status : "?");
     goto out;
   }
-  if (!jv_int (doc, "size", &size) || (uint64_t) size != u->sent) {
+  if (!tree_int (doc, "size", &size) || (uint64_t) size != u->sent) {
     error ("upload \"%s\": Glance stored %lld bytes, ferry sent %llu",
            u->name, (long long) size, (unsigned long long) u->sent);
     goto out;
@@ -475,14 +475,14 @@ verify_image (struct glance_output *g, const char *md5, const char *sha512)
            u->name, hash, sha512);
     goto out;
   }
-  if (jv_int (doc, "virtual_size", &vsize) && (uint64_t) vsize != u->vsize) {
+  if (tree_int (doc, "virtual_size", &vsize) && (uint64_t) vsize != u->vsize) {
     error ("upload \"%s\": Glance says the virtual size is %lld, the disk is %llu",
            u->name, (long long) vsize, (unsigned long long) u->vsize);
     goto out;
   }
   ret = 0;
  out:
-  jv_free (doc);
+  json_decref (doc);
   http_response_free (&r);
   return ret;
 }

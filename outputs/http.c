@@ -564,21 +564,32 @@ idempotent (const char *method)
     strcmp (method, "PUT") == 0 || strcmp (method, "DELETE") == 0;
 }
 
-/* Seconds of Retry-After (capped at 30), or -1: absent or a date. */
+/* Seconds of Retry-After (capped at 30), or -1 if absent or
+ * unreadable.  It is either a number of seconds or an HTTP date
+ * (RFC 9110 10.2.3); a date in the past means at once.
+ */
 static double
 retry_after (const struct http_response *r)
 {
   const char *v = http_header (r, "retry-after");
   char *end;
   long s;
+  time_t when;
 
   if (v == NULL)
     return -1;
   errno = 0;
   s = strtol (v, &end, 10);
-  if (errno || end == v || *end || s < 0)
+  if (errno == 0 && end != v && *end == '\0') {
+    if (s < 0)
+      return -1;
+    return s > 30 ? 30 : s;
+  }
+  when = curl_getdate (v, NULL);
+  if (when == -1)
     return -1;
-  return s > 30 ? 30 : s;
+  s = (long) difftime (when, time (NULL));
+  return s < 0 ? 0 : s > 30 ? 30 : s;
 }
 
 /* Sleep, but return -1 as soon as we are interrupted. */

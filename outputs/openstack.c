@@ -4,7 +4,8 @@
  * Where the credentials come from, as the OpenStack clients do it:
  * with a cloud name (--os-cloud, or OS_CLOUD) the entry in clouds.yaml
  * (OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/,
- * /etc/openstack/); otherwise the OS_* environment.  Keystone then
+ * /etc/openstack/), with the first secure.yaml of the same places (or
+ * OS_CLIENT_SECURE_FILE) merged over it; otherwise the OS_* environment.  Keystone then
  * gives a token and the catalog, from which the image endpoint is
  * picked by region and interface.
  *
@@ -88,23 +89,27 @@ from_env (struct os_creds *c)
   return set (&c->source, "the OS_* environment");
 }
 
-/* The first clouds.yaml on the search path (owned), or NULL. */
+/* The first NAME (clouds.yaml, secure.yaml) on openstacksdk's search
+ * path, or the file that the environment variable env names: owned, or
+ * NULL if there is none.
+ */
 static char *
-find_clouds_yaml (void)
+find_config (const char *name, const char *env)
 {
-  const char *env = getenv ("OS_CLIENT_CONFIG_FILE");
+  const char *e = getenv (env);
   const char *home = getenv ("HOME"), *xdg = getenv ("XDG_CONFIG_HOME");
-  char *cand[4] = { NULL };
+  char *cand[3] = { NULL };
   char *found = NULL;
 
-  if (env)
-    return strdup (env);
-  cand[0] = strdup ("clouds.yaml");
-  if (xdg && asprintf (&cand[1], "%s/openstack/clouds.yaml", xdg) == -1)
+  if (e)
+    return strdup (e);
+  cand[0] = strdup (name);
+  if (xdg && asprintf (&cand[1], "%s/openstack/%s", xdg, name) == -1)
     cand[1] = NULL;
-  if (!xdg && home && asprintf (&cand[1], "%s/.config/openstack/clouds.yaml", home) == -1)
+  if (!xdg && home && asprintf (&cand[1], "%s/.config/openstack/%s", home, name) == -1)
     cand[1] = NULL;
-  cand[2] = strdup ("/etc/openstack/clouds.yaml");
+  if (asprintf (&cand[2], "/etc/openstack/%s", name) == -1)
+    cand[2] = NULL;
   for (size_t i = 0; i < 3; i++)
     if (!found && cand[i] && access (cand[i], R_OK) == 0) {
       found = cand[i];
@@ -115,44 +120,102 @@ find_clouds_yaml (void)
   return found;
 }
 
-static int
-from_clouds_yaml (struct os_creds *c, const char *cloud)
+/* Read and parse the YAML file path (at most 1 MiB): a mapping, or an
+ * empty document (an empty mapping).  NULL after error().
+ */
+static json_t *
+read_config (const char *path)
 {
-  CLEANUP_FREE char *path = find_clouds_yaml ();
-  CLEANUP_FREE char *text = NULL;
-  struct jv *doc = NULL;
-  const struct jv *cl, *auth;
+  CLEANUP_FREE char *text = malloc (1024 * 1024 + 1);
   ssize_t len;
-  const char *v;
-  int ret = -1;
+  json_t *doc;
 
-  if (path == NULL) {
+  if (text == NULL) {
+    error ("read \"%s\": %m", path);
+    return NULL;
+  }
+  len = read_at (path, text, 1024 * 1024 + 1, 0);
+  if (len == -1) {
+    error ("read \"%s\": %m", path);
+    return NULL;
+  }
+  if (len > 1024 * 1024) {
+    error ("read \"%s\": it is larger than 1 MiB", path);
+    return NULL;
+  }
+  doc = yaml_read (text, len, path);
+  if (json_is_null (doc)) {
+    json_decref (doc);
+    doc = json_object ();
+    if (doc == NULL)
+      error ("read \"%s\": %m", path);
+  }
+  else if (doc && !json_is_object (doc)) {
+    error ("read \"%s\": it is not a mapping", path);
+    json_decref (doc);
+    doc = NULL;
+  }
+  return doc;
+}
+
+/* clouds.yaml, with secure.yaml (looked for in the same places) merged
+ * over it the way openstacksdk does: mappings deeply, secure.yaml's
+ * values winning.  *where describes the files (owned).
+ */
+static json_t *
+read_clouds (const char *cloud, char **where)
+{
+  CLEANUP_FREE char *path = find_config ("clouds.yaml", "OS_CLIENT_CONFIG_FILE");
+  CLEANUP_FREE char *secure = find_config ("secure.yaml", "OS_CLIENT_SECURE_FILE");
+  json_t *doc = NULL, *sec = NULL;
+
+  *where = NULL;
+  if (path == NULL && secure == NULL) {
     error ("read the OpenStack credentials: cloud \"%s\" was asked for, but "
            "no clouds.yaml was found (./clouds.yaml, "
            "~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml, "
            "or OS_CLIENT_CONFIG_FILE)", cloud);
-    return -1;
+    return NULL;
   }
-  text = malloc (1024 * 1024 + 1);
-  if (text == NULL) {
-    error ("read \"%s\": %m", path);
-    return -1;
+  doc = path ? read_config (path) : json_object ();
+  if (doc == NULL)
+    return NULL;
+  if (secure) {
+    sec = read_config (secure);
+    if (sec == NULL || tree_merge (doc, sec) == -1) {
+      json_decref (sec);
+      json_decref (doc);
+      return NULL;
+    }
+    json_decref (sec);
   }
-  len = read_at (path, text, 1024 * 1024, 0);
-  if (len == -1) {
-    error ("read \"%s\": %m", path);
-    return -1;
+  if (asprintf (where, "%s%s%s", path ? path : "",
+                path && secure ? " and " : "", secure ? secure : "") == -1) {
+    *where = NULL;
+    error ("read the OpenStack credentials: %m");
+    json_decref (doc);
+    return NULL;
   }
-  text[len] = '\0';
-  doc = yaml_lite_parse (text, len, path);
+  return doc;
+}
+
+static int
+from_clouds_yaml (struct os_creds *c, const char *cloud)
+{
+  CLEANUP_FREE char *path = NULL;
+  json_t *doc = read_clouds (cloud, &path);
+  const json_t *cl, *auth;
+  const char *v;
+  int ret = -1;
+
   if (doc == NULL)
     return -1;
-  cl = jv_get (jv_get (doc, "clouds"), cloud);
-  if (cl == NULL || cl->type != JV_OBJECT) {
+  cl = json_object_get (json_object_get (doc, "clouds"), cloud);
+  if (!json_is_object (cl)) {
     error ("read \"%s\": it has no cloud \"%s\"", path, cloud);
     goto out;
   }
-  auth = jv_get (cl, "auth");
+  auth = json_object_get (cl, "auth");
   {
     static const struct { const char *key; size_t off; } keys[] = {
 #define F(k, f) { k, offsetof (struct os_creds, f) }
@@ -171,24 +234,24 @@ from_clouds_yaml (struct os_creds *c, const char *cloud)
 #undef F
     };
     for (size_t i = 0; auth && i < sizeof keys / sizeof keys[0]; i++)
-      if (set ((char **) ((char *) c + keys[i].off), jv_str (auth, keys[i].key)) == -1)
+      if (set ((char **) ((char *) c + keys[i].off), tree_str (auth, keys[i].key)) == -1)
         goto out;
   }
-  if (set (&c->auth_type, jv_str (cl, "auth_type")) == -1 ||
-      set (&c->region, jv_str (cl, "region_name")) == -1 ||
-      set (&c->interface, jv_str (cl, "interface")) == -1 ||
-      set (&c->cacert, jv_str (cl, "cacert")) == -1)
+  if (set (&c->auth_type, tree_str (cl, "auth_type")) == -1 ||
+      set (&c->region, tree_str (cl, "region_name")) == -1 ||
+      set (&c->interface, tree_str (cl, "interface")) == -1 ||
+      set (&c->cacert, tree_str (cl, "cacert")) == -1)
     goto out;
   if (c->region == NULL) {
     /* regions: [ NAME | {name: NAME} ... ]: the first. */
-    const struct jv *rs = jv_get (cl, "regions");
-    if (rs && rs->type == JV_ARRAY && rs->nr > 0) {
-      const struct jv *r0 = &rs->items[0];
-      if (set (&c->region, r0->type == JV_STRING ? r0->s : jv_str (r0, "name")) == -1)
+    const json_t *r0 = json_array_get (json_object_get (cl, "regions"), 0);
+    if (r0) {
+      if (set (&c->region, json_is_string (r0) ? json_string_value (r0)
+                                                : tree_str (r0, "name")) == -1)
         goto out;
     }
   }
-  if ((v = jv_str (cl, "verify")) != NULL) {
+  if ((v = tree_str (cl, "verify")) != NULL) {
     bool verify = true;
     if (!yaml_truthy (v, &verify)) {
       error ("read \"%s\": cloud \"%s\": verify: \"%s\" is not true or false",
@@ -204,7 +267,7 @@ from_clouds_yaml (struct os_creds *c, const char *cloud)
   }
   ret = 0;
  out:
-  jv_free (doc);
+  json_decref (doc);
   return ret;
 }
 
@@ -265,55 +328,55 @@ auth_body (const struct os_creds *c)
   json_begin_object (&j, "identity");
   if (strcmp (c->auth_type, "password") == 0) {
     json_begin_array (&j, "methods");
-    json_string (&j, NULL, "password");
+    json_add_string (&j, NULL, "password");
     json_end_array (&j);
     json_begin_object (&j, "password");
     json_begin_object (&j, "user");
     if (c->user_id)
-      json_string (&j, "id", c->user_id);
+      json_add_string (&j, "id", c->user_id);
     else {
-      json_string (&j, "name", c->username);
+      json_add_string (&j, "name", c->username);
       json_begin_object (&j, "domain");
       if (c->user_domain_id)
-        json_string (&j, "id", c->user_domain_id);
+        json_add_string (&j, "id", c->user_domain_id);
       else
-        json_string (&j, "name", c->user_domain_name ? c->user_domain_name : "Default");
+        json_add_string (&j, "name", c->user_domain_name ? c->user_domain_name : "Default");
       json_end_object (&j);
     }
-    json_string (&j, "password", c->password);
+    json_add_string (&j, "password", c->password);
     json_end_object (&j);
     json_end_object (&j);
   }
   else if (strcmp (c->auth_type, "v3applicationcredential") == 0) {
     json_begin_array (&j, "methods");
-    json_string (&j, NULL, "application_credential");
+    json_add_string (&j, NULL, "application_credential");
     json_end_array (&j);
     json_begin_object (&j, "application_credential");
     if (c->appcred_id)
-      json_string (&j, "id", c->appcred_id);
+      json_add_string (&j, "id", c->appcred_id);
     else {
-      json_string (&j, "name", c->appcred_name);
+      json_add_string (&j, "name", c->appcred_name);
       json_begin_object (&j, "user");
       if (c->user_id)
-        json_string (&j, "id", c->user_id);
+        json_add_string (&j, "id", c->user_id);
       else {
-        json_string (&j, "name", c->username);
+        json_add_string (&j, "name", c->username);
         json_begin_object (&j, "domain");
-        json_string (&j, "name", c->user_domain_name ? c->user_domain_name : "Default");
+        json_add_string (&j, "name", c->user_domain_name ? c->user_domain_name : "Default");
         json_end_object (&j);
       }
       json_end_object (&j);
     }
-    json_string (&j, "secret", c->appcred_secret);
+    json_add_string (&j, "secret", c->appcred_secret);
     json_end_object (&j);
     scoped = false;             /* an application credential carries its scope */
   }
   else {
     json_begin_array (&j, "methods");
-    json_string (&j, NULL, "token");
+    json_add_string (&j, NULL, "token");
     json_end_array (&j);
     json_begin_object (&j, "token");
-    json_string (&j, "id", c->token);
+    json_add_string (&j, "id", c->token);
     json_end_object (&j);
   }
   json_end_object (&j);         /* identity */
@@ -321,14 +384,14 @@ auth_body (const struct os_creds *c)
     json_begin_object (&j, "scope");
     json_begin_object (&j, "project");
     if (c->project_id)
-      json_string (&j, "id", c->project_id);
+      json_add_string (&j, "id", c->project_id);
     else {
-      json_string (&j, "name", c->project_name);
+      json_add_string (&j, "name", c->project_name);
       json_begin_object (&j, "domain");
       if (c->project_domain_id)
-        json_string (&j, "id", c->project_domain_id);
+        json_add_string (&j, "id", c->project_domain_id);
       else
-        json_string (&j, "name", c->project_domain_name ? c->project_domain_name : "Default");
+        json_add_string (&j, "name", c->project_domain_name ? c->project_domain_name : "Default");
       json_end_object (&j);
     }
     json_end_object (&j);
@@ -341,25 +404,25 @@ auth_body (const struct os_creds *c)
 
 /* Pick the image endpoint from the catalog. */
 static int
-find_endpoint (struct os_session *s, const struct jv *token)
+find_endpoint (struct os_session *s, const json_t *token)
 {
-  const struct jv *cat = jv_get (token, "catalog");
+  const json_t *cat = json_object_get (token, "catalog");
   const char *want_if = s->creds.interface ? s->creds.interface : "public";
   CLEANUP_FREE char *regions = NULL;
   struct sbuf seen = SBUF_INIT;
 
-  for (size_t i = 0; cat && cat->type == JV_ARRAY && i < cat->nr; i++) {
-    const struct jv *svc = &cat->items[i];
-    const struct jv *eps = jv_get (svc, "endpoints");
-    const char *type = jv_str (svc, "type");
+  for (size_t i = 0; i < json_array_size (cat); i++) {
+    const json_t *svc = json_array_get (cat, i);
+    const json_t *eps = json_object_get (svc, "endpoints");
+    const char *type = tree_str (svc, "type");
 
     if (type == NULL || strcmp (type, "image") != 0)
       continue;
-    for (size_t k = 0; eps && eps->type == JV_ARRAY && k < eps->nr; k++) {
-      const struct jv *ep = &eps->items[k];
-      const char *iface = jv_str (ep, "interface"), *url = jv_str (ep, "url");
-      const char *region = jv_str (ep, "region_id") ? jv_str (ep, "region_id")
-                                                    : jv_str (ep, "region");
+    for (size_t k = 0; k < json_array_size (eps); k++) {
+      const json_t *ep = json_array_get (eps, k);
+      const char *iface = tree_str (ep, "interface"), *url = tree_str (ep, "url");
+      const char *region = tree_str (ep, "region_id") ? tree_str (ep, "region_id")
+                                                    : tree_str (ep, "region");
       if (iface == NULL || url == NULL)
         continue;
       sbuf_printf (&seen, "%s%s/%s", seen.len ? ", " : "", region ? region : "-", iface);
@@ -396,7 +459,7 @@ os_authenticate (struct os_session *s)
   CLEANUP_FREE char *url = NULL;
   struct http_response r = { 0 };
   static const char *const hdrs[] = { "Content-Type: application/json", NULL };
-  struct jv *doc = NULL;
+  json_t *doc = NULL;
   const char *tok;
   size_t n;
   int ret = -1;
@@ -426,7 +489,7 @@ os_authenticate (struct os_session *s)
     goto out;
   }
   tok = http_header (&r, "x-subject-token");
-  doc = jv_parse (r.body, r.len, "the Keystone token");
+  doc = json_read (r.body, r.len, "the Keystone token", false);
   if (tok == NULL || doc == NULL) {
     if (tok == NULL)
       error ("authenticate: Keystone's answer has no X-Subject-Token");
@@ -440,13 +503,13 @@ os_authenticate (struct os_session *s)
     error ("authenticate: %m");
     goto out;
   }
-  if (find_endpoint (s, jv_get (doc, "token")) == -1)
+  if (find_endpoint (s, json_object_get (doc, "token")) == -1)
     goto out;
   debug ("openstack: authenticated (%s), image endpoint %s", s->creds.auth_type,
          s->image_url);
   ret = 0;
  out:
-  jv_free (doc);
+  json_decref (doc);
   http_response_free (&r);
   return ret;
 }

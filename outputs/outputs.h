@@ -8,7 +8,6 @@
 #define FERRY_OUTPUTS_H
 
 #include "common.h"
-#include "jsonparse.h"
 #include "http.h"
 
 /* The data the copy engine will write for one disk: requests of at

@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -35,6 +36,8 @@ enum scenario {
   SC_OK,                        /* 200 with a JSON body */
   SC_503_TWICE,                 /* 503, 503, then 200 */
   SC_RETRY_AFTER,               /* 503 with Retry-After: 1, then 200 */
+  SC_RETRY_DATE,                /* 503 with Retry-After: now + 2 s as an
+                                   HTTP date, then 200 */
   SC_503_FOREVER,               /* 503 with Retry-After: 0 */
   SC_503_SLOW,                  /* 503 with Retry-After: 10 */
   SC_CLOSE_FIRST,               /* close at once the first time, then 200 */
@@ -200,9 +203,18 @@ serve (int fd)
   switch (sc) {
   case SC_503_TWICE:
   case SC_RETRY_AFTER:
+  case SC_RETRY_DATE:
     if (n <= (sc == SC_503_TWICE ? 2 : 1)) {
-      respond (fd, method, 503, sc == SC_RETRY_AFTER ? "Retry-After: 1\r\n" : "",
-               "");
+      char date[80] = "";
+      if (sc == SC_RETRY_AFTER)
+        strcpy (date, "Retry-After: 1\r\n");
+      else if (sc == SC_RETRY_DATE) {
+        time_t t = time (NULL) + 2;
+        struct tm tm;
+        strftime (date, sizeof date, "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n",
+                  gmtime_r (&t, &tm));
+      }
+      respond (fd, method, 503, date, "");
       break;
     }
     /* fallthrough */
@@ -484,6 +496,15 @@ test_requests (void)
   CHECK (http_request (&o, "GET", at ("/x"), NULL, NULL, 0, &r) == 0 &&
          r.status == 200 && attempts () == 2 && now_seconds () - t >= 0.95,
          "Retry-After honoured");
+  http_response_free (&r);
+  /* The date form: 2 s ahead at one-second resolution waits more than
+   * 1 s, where the backoff alone would wait 0.5 s.
+   */
+  set_scenario (SC_RETRY_DATE);
+  t = now_seconds ();
+  CHECK (http_request (&o, "GET", at ("/x"), NULL, NULL, 0, &r) == 0 &&
+         r.status == 200 && attempts () == 2 && now_seconds () - t >= 0.95 &&
+         now_seconds () - t < 5, "Retry-After as an HTTP date honoured");
   http_response_free (&r);
   set_scenario (SC_503_FOREVER);
   CHECK (http_request (&o, "GET", at ("/x"), NULL, NULL, 0, &r) == 0 &&
