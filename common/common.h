@@ -45,6 +45,7 @@ struct log_settings {
   int verbose;                  /* -v */
   bool quiet;                   /* -q */
   bool machine_readable;        /* --machine-readable: JSON lines on stdout */
+  bool trace;                   /* -x: libguestfs' trace of its calls */
 };
 extern void log_configure (const struct log_settings *s);
 extern const struct log_settings *log_get (void);

@@ -49,6 +49,7 @@ struct convert_opts {
   const char *output;           /* -o */
   char **files;                 /* positional arguments (not owned) */
   size_t nr_files;
+  char **operands;              /* the list files points to (owned) */
   const char *input_format;     /* -if */
   const char *conn_uri;         /* -ic */
   struct netmap *netmaps;       /* -n, -b (owned array) */
@@ -62,6 +63,9 @@ struct convert_opts {
   bool dry_run;
   bool copy_only;               /* ferry copy: no inspection, no fixes */
   bool source_only;             /* inspect: the source's metadata only */
+  bool print_source;            /* --print-source: inspect --source-only */
+  char *in_password;            /* -ip FILE's content (owned, secret) */
+  char *out_password;           /* -op FILE's content (owned, secret) */
   unsigned workers;
 };
 

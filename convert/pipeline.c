@@ -61,7 +61,7 @@ open_input (struct convert_opts *o, struct run *r)
   struct input_args ia = {
     .files = o->files, .nr_files = o->nr_files,
     .forced_format = o->input_format, .options = &o->io,
-    .conn_uri = o->conn_uri,
+    .conn_uri = o->conn_uri, .password = o->in_password,
   };
   char what[64];
 

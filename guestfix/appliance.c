@@ -221,10 +221,10 @@ make_handle (const struct source *src, bool readonly, bool tcg)
     return NULL;
   }
   guestfs_set_error_handler (g, NULL, NULL);
-  if (log_get ()->verbose >= 2) {
+  if (log_get ()->verbose >= 2)
     guestfs_set_verbose (g, 1);
+  if (log_get ()->verbose >= 2 || log_get ()->trace)
     guestfs_set_trace (g, 1);
-  }
   /* Two vCPUs let multi-threaded TCG use both host cores for the
    * initramfs rebuild; 2 GiB keeps compressors from swapping.
    */

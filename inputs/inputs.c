@@ -30,6 +30,12 @@ input_lookup (const char *name)
   return NULL;
 }
 
+const char *
+input_name (size_t i)
+{
+  return i < sizeof inputs / sizeof inputs[0] ? inputs[i]->name : NULL;
+}
+
 void
 input_list (FILE *fp)
 {

@@ -16,6 +16,7 @@ struct input_args {
   const char *forced_format;    /* -if FMT, or NULL to detect */
   const char *conn_uri;         /* -ic URI (libvirt), or NULL */
   const struct kvlist *options; /* -io key=value (not owned) */
+  const char *password;         /* -ip FILE's content, or NULL (secret) */
 };
 
 /* The base of every input instance; modules embed it first. */
@@ -30,6 +31,8 @@ struct input_ops {
   const char *description;
   /* Keys accepted by -io (NULL-key terminated). */
   const struct optdesc *options;
+  /* It uses input_args.password (-ip FILE). */
+  bool takes_password;
 
   /* Check the arguments and read the source's metadata (no servers are
    * started yet).  Fills in src's name, vcpus, memory, firmware, NICs
@@ -50,6 +53,8 @@ struct input_ops {
 /* inputs.c: the registry. */
 extern const struct input_ops *input_lookup (const char *name);
 extern void input_list (FILE *fp);
+/* The name of the i-th input module, or NULL past the last. */
+extern const char *input_name (size_t i);
 
 /* format.c: content-based detection of disk image formats. */
 struct image_info {

@@ -52,11 +52,51 @@ quiet_errors (void *data, virErrorPtr err)
   (void) err;
 }
 
+/* libvirt asks for credentials: -ip FILE's password is the answer to
+ * a passphrase prompt, and the user name is the URI's (libvirt's
+ * default answer); anything else stays unanswered.
+ */
+static int
+give_password (virConnectCredentialPtr cred, unsigned int ncred, void *data)
+{
+  const char *password = data;
+
+  for (unsigned int i = 0; i < ncred; i++) {
+    const char *answer = password;
+    if (cred[i].type == VIR_CRED_AUTHNAME && cred[i].defresult)
+      answer = cred[i].defresult;
+    else if (cred[i].type != VIR_CRED_PASSPHRASE &&
+             cred[i].type != VIR_CRED_NOECHOPROMPT)
+      return -1;
+    cred[i].result = strdup (answer);
+    if (cred[i].result == NULL)
+      return -1;
+    cred[i].resultlen = strlen (answer);
+  }
+  return 0;
+}
+
+/* Read-only; with a password (-ip FILE), given when libvirt asks. */
+static virConnectPtr
+connect_ro (const char *uri, const char *password)
+{
+  int types[] = { VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE,
+                  VIR_CRED_NOECHOPROMPT };
+  virConnectAuth auth = {
+    .credtype = types, .ncredtype = sizeof types / sizeof types[0],
+    .cb = give_password, .cbdata = (void *) password,
+  };
+
+  if (password == NULL)
+    return virConnectOpenReadOnly (uri);
+  return virConnectOpenAuth (uri, &auth, VIR_CONNECT_RO);
+}
+
 /* The domain's XML through the API (owned), after checking it is shut
  * off: a running guest's disks are changing under us.
  */
 static char *
-domain_xml (const char *uri, const char *name)
+domain_xml (const char *uri, const char *password, const char *name)
 {
   virConnectPtr conn;
   virDomainPtr dom = NULL;
@@ -64,7 +104,7 @@ domain_xml (const char *uri, const char *name)
   int state, reason;
 
   virSetErrorFunc (NULL, quiet_errors);
-  conn = virConnectOpenReadOnly (uri);
+  conn = connect_ro (uri, password);
   if (conn == NULL) {
     virErrorPtr e = virGetLastError ();
     error ("connect to libvirt \"%s\": %s", uri ? uri : "(default)",
@@ -175,7 +215,7 @@ libvirt_open (const struct input_args *args, struct source *src)
     error ("-i libvirt: give one domain name (and the connection with -ic URI)");
     return NULL;
   }
-  xml = domain_xml (args->conn_uri, args->files[0]);
+  xml = domain_xml (args->conn_uri, args->password, args->files[0]);
   if (xml == NULL)
     return NULL;
   return open_common (args, src, "libvirt", xml, strlen (xml), args->files[0]);
@@ -237,6 +277,7 @@ const struct input_ops libvirt_input_ops = {
   .name = "libvirt",
   .description = "a shut-off libvirt domain (-ic URI DOMAIN)",
   .options = libvirt_options,
+  .takes_password = true,
   .open = libvirt_open,
   .expose = libvirt_expose,
   .close = libvirt_close,

@@ -140,7 +140,8 @@ glance_open (const struct output_args *a, const struct source *src)
   /* Authenticate now: wrong credentials fail in a second, not after
    * the conversion.
    */
-  if (os_session_open (&g->os, kvlist_get (a->options, "cloud", NULL)) == -1 ||
+  if (os_session_open (&g->os, kvlist_get (a->options, "cloud", NULL),
+                       a->password) == -1 ||
       glance_check (g) == -1)
     goto fail;
   return &g->base;
@@ -632,6 +633,7 @@ const struct output_ops openstack_output_ops = {
   .description = "upload to OpenStack Glance (Keystone v3), streamed",
   .options = glance_options,
   .default_target = "openstack",
+  .takes_password = true,
   .open = glance_open,
   .prepare = glance_prepare,
   .disk_begin = glance_disk_begin,

@@ -272,13 +272,24 @@ from_clouds_yaml (struct os_creds *c, const char *cloud)
 }
 
 int
-os_creds_load (const char *cloud, struct os_creds *c)
+os_creds_load (const char *cloud, const char *password, struct os_creds *c)
 {
   memset (c, 0, sizeof *c);
   if (cloud == NULL)
     cloud = getenv ("OS_CLOUD");
   if ((cloud && *cloud ? from_clouds_yaml (c, cloud) : from_env (c)) == -1)
     return -1;
+  /* -op FILE wins over clouds.yaml and OS_PASSWORD. */
+  if (password) {
+    if (c->password)
+      memset (c->password, 0, strlen (c->password));
+    free (c->password);
+    c->password = strdup (password);
+    if (c->password == NULL) {
+      error ("read the OpenStack credentials: %m");
+      return -1;
+    }
+  }
   /* The environment still picks region and interface if clouds.yaml
    * did not.
    */
@@ -515,10 +526,10 @@ os_authenticate (struct os_session *s)
 }
 
 int
-os_session_open (struct os_session *s, const char *cloud)
+os_session_open (struct os_session *s, const char *cloud, const char *password)
 {
   memset (s, 0, sizeof *s);
-  if (os_creds_load (cloud, &s->creds) == -1)
+  if (os_creds_load (cloud, password, &s->creds) == -1)
     return -1;
   s->http.cacert = s->creds.cacert;
   s->http.insecure = s->creds.insecure;

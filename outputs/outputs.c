@@ -24,6 +24,12 @@ output_lookup (const char *name)
   return NULL;
 }
 
+const char *
+output_name (size_t i)
+{
+  return i < sizeof outputs / sizeof outputs[0] ? outputs[i]->name : NULL;
+}
+
 void
 output_list (FILE *fp)
 {

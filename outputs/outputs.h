@@ -55,6 +55,7 @@ struct output_args {
   const char *allocation;       /* -oa sparse|preallocated, or NULL */
   const char *name;             /* -on, or NULL for the source's name */
   const struct kvlist *options; /* -oo key=value (not owned) */
+  const char *password;         /* -op FILE's content, or NULL (secret) */
 };
 
 /* Facts about the conversion that go into the metadata. */
@@ -82,6 +83,8 @@ struct output_ops {
   const struct optdesc *options;
   /* Target used when --target is not given. */
   const char *default_target;
+  /* It uses output_args.password (-op FILE). */
+  bool takes_password;
 
   /* Check arguments and the destination before any slow work, so that
    * an unwritable directory fails in a second, not after the copy.
@@ -113,6 +116,8 @@ struct output_ops {
 
 extern const struct output_ops *output_lookup (const char *name);
 extern void output_list (FILE *fp);
+/* The name of the i-th output module, or NULL past the last. */
+extern const char *output_name (size_t i);
 
 /* domxml.c: a libvirt domain XML document (owned) for the local
  * output.  disk_paths and disk_formats have src->nr_disks entries.
@@ -159,7 +164,8 @@ struct os_creds {
 /* From clouds.yaml when cloud (or OS_CLOUD) names one, else from the
  * OS_* environment.  Returns 0 or -1 after error().
  */
-extern int os_creds_load (const char *cloud, struct os_creds *c);
+extern int os_creds_load (const char *cloud, const char *password,
+                          struct os_creds *c);
 /* Frees (and wipes the secrets of) c. */
 extern void os_creds_free (struct os_creds *c);
 
@@ -171,7 +177,8 @@ struct os_session {
   char *image_url;              /* Glance endpoint, no trailing "/" (owned) */
 };
 /* Load the credentials and authenticate.  0 or -1 after error(). */
-extern int os_session_open (struct os_session *s, const char *cloud);
+extern int os_session_open (struct os_session *s, const char *cloud,
+                            const char *password);
 extern int os_authenticate (struct os_session *s);
 extern void os_session_close (struct os_session *s);
 /* A request to the image service at path ("/v2/images"), with the token;
