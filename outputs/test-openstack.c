@@ -76,7 +76,7 @@ test_merged (void)
   struct os_creds c;
 
   write_text (clouds, clouds_yaml);
-  CHECK (os_creds_load ("dev", &c) == 0, "clouds.yaml alone: loaded");
+  CHECK (os_creds_load ("dev", NULL, &c) == 0, "clouds.yaml alone: loaded");
   CHECK (streq (c.auth_url, "https://keystone.example:5000/v3") &&
          streq (c.username, "demo") && streq (c.password, "from-clouds") &&
          streq (c.user_domain_name, "Default"),
@@ -90,7 +90,7 @@ test_merged (void)
 
   /* secure.yaml in another of the places: the working directory. */
   write_text (secure, secure_yaml);
-  CHECK (os_creds_load ("dev", &c) == 0, "with secure.yaml: loaded");
+  CHECK (os_creds_load ("dev", NULL, &c) == 0, "with secure.yaml: loaded");
   CHECK (streq (c.password, "from-secure") && streq (c.username, "demo") &&
          streq (c.project_id, "0123") &&
          streq (c.auth_url, "https://keystone.example:5000/v3"),
@@ -98,7 +98,7 @@ test_merged (void)
   CHECK (c.source && strstr (c.source, clouds) && strstr (c.source, "secure.yaml"),
          "the source names both files");
   os_creds_free (&c);
-  CHECK (os_creds_load ("prod", &c) == 0, "prod: loaded");
+  CHECK (os_creds_load ("prod", NULL, &c) == 0, "prod: loaded");
   CHECK (streq (c.username, "admin") && streq (c.password, "prod-secret") &&
          streq (c.region, "RegionTwo") && !c.insecure,
          "a merge key in a flow mapping over two lines");
@@ -107,7 +107,7 @@ test_merged (void)
   /* OS_CLIENT_SECURE_FILE names another file. */
   write_text (other, "clouds: {dev: {auth: {password: from-env-file}}}\n");
   setenv ("OS_CLIENT_SECURE_FILE", other, 1);
-  CHECK (os_creds_load ("dev", &c) == 0 && streq (c.password, "from-env-file"),
+  CHECK (os_creds_load ("dev", NULL, &c) == 0 && streq (c.password, "from-env-file"),
          "OS_CLIENT_SECURE_FILE");
   os_creds_free (&c);
   unsetenv ("OS_CLIENT_SECURE_FILE");
@@ -115,27 +115,27 @@ test_merged (void)
   /* A secure.yaml with a cloud clouds.yaml does not have. */
   write_text (secure, "clouds:\n  extra:\n    auth:\n      auth_url: http://e/v3\n"
               "      token: t\n");
-  CHECK (os_creds_load ("extra", &c) == 0 && streq (c.auth_url, "http://e/v3") &&
+  CHECK (os_creds_load ("extra", NULL, &c) == 0 && streq (c.auth_url, "http://e/v3") &&
          streq (c.auth_type, "v3token"), "a cloud from secure.yaml alone");
   os_creds_free (&c);
 
   /* Errors name the file, the line and the column. */
   write_text (secure, "clouds:\n  dev: [\n");
-  CHECK (os_creds_load ("dev", &c) == -1 &&
+  CHECK (os_creds_load ("dev", NULL, &c) == -1 &&
          error_says ("\"secure.yaml\" line 3 column 1", NULL), "a bad secure.yaml: named");
   os_creds_free (&c);
   write_text (secure, "- a list\n");
-  CHECK (os_creds_load ("dev", &c) == -1 && error_says ("\"secure.yaml\"", "not a mapping"),
+  CHECK (os_creds_load ("dev", NULL, &c) == -1 && error_says ("\"secure.yaml\"", "not a mapping"),
          "a secure.yaml that is not a mapping");
   os_creds_free (&c);
   unlink (secure);
   write_text (clouds, "clouds:\n  dev:\n    auth: *nope\n");
-  CHECK (os_creds_load ("dev", &c) == -1 &&
+  CHECK (os_creds_load ("dev", NULL, &c) == -1 &&
          error_says (clouds, "line 3 column 11: unknown alias"),
          "a bad clouds.yaml: file, line, column");
   os_creds_free (&c);
   write_text (clouds, clouds_yaml);
-  CHECK (os_creds_load ("nope", &c) == -1 && error_says (clouds, "no cloud \"nope\""),
+  CHECK (os_creds_load ("nope", NULL, &c) == -1 && error_says (clouds, "no cloud \"nope\""),
          "an unknown cloud");
   os_creds_free (&c);
 }
