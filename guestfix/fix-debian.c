@@ -87,6 +87,30 @@ fix_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
       error ("rebuild the initramfs: %m");
       return -1;
     }
+    if (!p->dry_run && !force && to_add && k->initrd && strcmp (k->initrd, initrd) == 0) {
+      /* Only modules to add: add them to the image that boots the
+       * guest now, on the host, instead of rebuilding it in the
+       * appliance.
+       */
+      int added = initramfs_add_modules (g, k, to_add);
+      if (added == -1)
+        return -1;
+      if (added == 1) {
+        CLEANUP_FREE char *why = NULL;
+        debug ("added the modules to the initramfs of %s in %.1f s",
+               k->version, now_seconds () - t0);
+        if (initramfs_verify (g, k, initrd, p, "adding the modules") == -1)
+          return -1;
+        if (asprintf (&why, "%s to the initramfs as it was, not rebuilt by "
+                      "update-initramfs", reason) == -1) {
+          error ("rebuild the initramfs: %m");
+          return -1;
+        }
+        if (report_action (r, initrd, "regenerated", why) == -1)
+          return -1;
+        continue;
+      }
+    }
     if (!p->dry_run) {
       info ("guest: rebuilding the initramfs for kernel %s", k->version);
       /* -c recreates it even if the old one is missing. */

@@ -137,6 +137,48 @@ extern void inspect_json (struct json *j, const struct guest *gu);
  * terminated list (owned) or NULL after error().
  */
 extern char **initramfs_list (const char *path);
+/* Where the compressed part of an initramfs starts (*offset) and the
+ * host tool that decompresses it (*tool, static); with no compressed
+ * part, *offset is the end of its archives and *tool NULL.  Returns 0
+ * or -1 after error().
+ */
+extern int initramfs_split (const char *path, uint64_t *offset,
+                            const char **tool);
+/* initramfs-add.c: add the target's modules (to_add) to kernel k's
+ * Debian initramfs on the host: the modules and their dependencies
+ * from the guest's /lib/modules, module indexes from the host's depmod
+ * (confined), merged into the image's main archive and recompressed
+ * with its own compressor.  What update-initramfs would do, without
+ * running the guest's tools in the appliance.  Returns 1 when done, 0
+ * when this image is not one it can extend (the caller then runs
+ * update-initramfs), -1 after error().
+ */
+extern int initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
+                                  char *const *to_add);
+/* initramfs-merge.c: the parts of it that read the guest's bytes.
+ * modules_dep_closure: the relative paths (owned) of modules 'mods'
+ * and of everything they depend on, by the modules.dep text 'dep'; NULL
+ * if one is not in it.  cpio_copy_entries: copy the entries of the newc
+ * archive read from fd 'in' (one archive, then only zeros) to fd 'out',
+ * except those named in 'drop' and the trailer, and add the names kept
+ * to *names (owned); 1 if done, 0 if the input is not of that shape, -1
+ * on a write or memory error.  cpio_merge: write to 'merged' the
+ * archive main_cpio less the indexes under 'prefix' (names ending in
+ * '/', as "usr/lib/modules/V/"), plus the modules 'fresh' and the
+ * 'indexes' (relative names) read from directory 'tree', with the
+ * directories the archive lacks, and a trailer; 1, 0 or -1 as
+ * cpio_copy_entries, after error() on -1.  initramfs_safe_rel: 'rel'
+ * may be used under a directory of ours (printable, not absolute, no
+ * "..").
+ */
+extern char **modules_dep_closure (const char *dep, char *const *mods);
+extern int cpio_copy_entries (int in, int out, char *const *drop, char ***names);
+extern int cpio_merge (const char *main_cpio, const char *merged,
+                       const char *prefix, char *const *fresh,
+                       const char *tree, const char *const *indexes);
+extern bool initramfs_safe_rel (const char *rel);
+/* Is s in the NULL-terminated list l (NULL: empty)? */
+extern bool string_list_has (char *const *l, const char *s);
 /* Does the kernel provide module 'mod' in its initrd or built in? */
 extern bool kernel_has_module (const struct guest_kernel *k, const char *mod);
 

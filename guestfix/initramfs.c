@@ -352,6 +352,77 @@ initramfs_list (const char *path)
   return NULL;
 }
 
+int
+initramfs_split (const char *path, uint64_t *offset, const char **tool)
+{
+  struct flist names = { 0 };
+  struct reader *r = calloc (1, sizeof *r);
+  int ret = -1;
+
+  *offset = 0;
+  *tool = NULL;
+  if (r == NULL) {
+    error ("read initramfs \"%s\": %m", path);
+    return -1;
+  }
+  r->fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (r->fd == -1) {
+    error ("read initramfs \"%s\": %m", path);
+    free (r);
+    return -1;
+  }
+  for (;;) {
+    int f = rd_fill (r);
+    if (f <= 0) {
+      if (f < 0)
+        error ("read initramfs \"%s\": %m", path);
+      ret = f < 0 ? -1 : 0;
+      break;
+    }
+    if (r->buf[r->pos] == 0) {
+      rd_get (r, NULL, 1);
+      continue;
+    }
+    if (r->len - r->pos < 6) {
+      /* Top the buffer up so that a magic is seen whole. */
+      size_t avail = r->len - r->pos;
+      ssize_t n;
+      memmove (r->buf, r->buf + r->pos, avail);
+      r->len = avail;
+      r->pos = 0;
+      n = read (r->fd, r->buf + avail, sizeof r->buf - avail);
+      if (n > 0)
+        r->len += n;
+    }
+    /* A compressed part follows the uncompressed archives the cpio
+     * parser walked.
+     */
+    if (memcmp (r->buf + r->pos, "07070", r->len - r->pos < 5 ? r->len - r->pos : 5) != 0) {
+      for (size_t i = 0; i < sizeof compressors / sizeof compressors[0]; i++)
+        if (compressors[i].len <= r->len - r->pos &&
+            memcmp (r->buf + r->pos, compressors[i].magic, compressors[i].len) == 0) {
+          *offset = r->consumed;
+          *tool = compressors[i].tool;
+          ret = 0;
+          goto out;
+        }
+      error ("read initramfs \"%s\": unknown data at offset %llu", path,
+             (unsigned long long) r->consumed);
+      break;
+    }
+    if (parse_cpio (r, &names) == -1) {
+      error ("read initramfs \"%s\": corrupt cpio archive", path);
+      break;
+    }
+  }
+ out:
+  *offset = *tool ? *offset : r->consumed;
+  close (r->fd);
+  free (r);
+  free_string_list (names.v);
+  return ret;
+}
+
 bool
 kernel_has_module (const struct guest_kernel *k, const char *mod)
 {

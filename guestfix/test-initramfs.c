@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit test for initramfs_list: concatenated newc archives, the first
  * uncompressed (early microcode, as Debian does), then padding, then a
- * compressed one; and corrupt input.
+ * compressed one; and corrupt input.  And for initramfs-merge.c: the
+ * modules.dep closure, the paths it accepts, and the merged archive.
  */
 
 #include <config.h>
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "guestfix.h"
@@ -120,6 +122,118 @@ main (void)
   CHECK (files == NULL, "garbage is an error");
   CHECK (last_error () && strstr (last_error (), "unknown data"), "garbage error message");
   free_string_list (files);
+
+  /* modules.dep: the closure, '-' and '_' alike, a cycle, a miss. */
+  {
+    static const char dep[] =
+      "kernel/drivers/virtio/virtio.ko:\n"
+      "kernel/drivers/virtio/virtio_ring.ko:\n"
+      "kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko\n"
+      "kernel/drivers/virtio/virtio_pci_legacy_dev.ko:\n"
+      "kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko\n"
+      "kernel/drivers/nvme/host/nvme-core.ko:\n"
+      "kernel/drivers/nvme/host/nvme.ko: kernel/drivers/nvme/host/nvme-core.ko\n"
+      "kernel/a.ko: kernel/b.ko\n"
+      "kernel/b.ko: kernel/a.ko\n";
+    char *virtio[] = { "virtio_pci", "virtio_blk", NULL };
+    char *nvme[] = { "nvme_core", NULL }, *cycle[] = { "a", NULL };
+    char *missing[] = { "virtio_blk", "ena", NULL };
+    char **c = modules_dep_closure (dep, virtio);
+    size_t n = 0;
+    for (size_t i = 0; c && c[i]; i++) n++;
+    CHECK (c && n == 5 && has (c, "kernel/drivers/virtio/virtio_pci_legacy_dev.ko") &&
+           has (c, "kernel/drivers/block/virtio_blk.ko") && has (c, "kernel/drivers/virtio/virtio.ko"),
+           "closure of virtio_pci and virtio_blk: the 5 modules");
+    free_string_list (c);
+    c = modules_dep_closure (dep, nvme);
+    CHECK (c && has (c, "kernel/drivers/nvme/host/nvme-core.ko") && c[1] == NULL,
+           "nvme_core found as nvme-core.ko, without nvme");
+    free_string_list (c);
+    c = modules_dep_closure (dep, cycle);
+    CHECK (c && has (c, "kernel/a.ko") && has (c, "kernel/b.ko") && c[2] == NULL,
+           "a dependency cycle ends");
+    free_string_list (c);
+    c = modules_dep_closure (dep, missing);
+    CHECK (c == NULL, "a module modules.dep lacks: no closure");
+    CHECK (initramfs_safe_rel ("kernel/drivers/a.ko") && initramfs_safe_rel ("a/..b"),
+           "plain relative paths are accepted");
+    CHECK (!initramfs_safe_rel ("../etc/shadow") && !initramfs_safe_rel ("a/../../b") &&
+           !initramfs_safe_rel ("/etc/x") && !initramfs_safe_rel ("a b") &&
+           !initramfs_safe_rel ("a/..") && !initramfs_safe_rel ("a\x1b[2J") &&
+           !initramfs_safe_rel (""), "escaping, absolute and unprintable paths are refused");
+  }
+
+  /* The merge: old entries less the index, new module and directory,
+   * new index, one trailer; a second archive is refused.
+   */
+  {
+    char tree[300], mod[400], idx[400], merged[300];
+    static const char *const indexes[] = { "modules.dep", "modules.alias", NULL };
+    char *fresh[] = { "kernel/drivers/scsi/virtio_scsi.ko", NULL };
+    struct sbuf m2 = SBUF_INIT;
+    char **l;
+    size_t deps = 0;
+
+    sbuf_free (&m);
+    add_entry (&m, ".", NULL, 040755);
+    add_entry (&m, "usr/lib/modules/6.1.0-13-amd64", NULL, 040755);
+    add_entry (&m, "usr/lib/modules/6.1.0-13-amd64/kernel", NULL, 040755);
+    add_entry (&m, "usr/lib/modules/6.1.0-13-amd64/kernel/drivers", NULL, 040755);
+    add_entry (&m, "usr/lib/modules/6.1.0-13-amd64/modules.dep", "old\n", 0100644);
+    add_entry (&m, "conf/modules", "virtio_blk\n", 0100644);
+    add_entry (&m, "TRAILER!!!", NULL, 0);
+    write_all (main_part, m.s, m.len, false);
+    snprintf (tree, sizeof tree, "%s/tree", dir);
+    snprintf (mod, sizeof mod, "%s/kernel/drivers/scsi", tree);
+    mkdir (tree, 0755);
+    mkdir (strcat (strcpy (idx, tree), "/kernel"), 0755);
+    mkdir (strcat (strcpy (idx, tree), "/kernel/drivers"), 0755);
+    mkdir (mod, 0755);
+    strcat (mod, "/virtio_scsi.ko");
+    write_all (mod, "ELF", 3, false);
+    snprintf (idx, sizeof idx, "%s/modules.dep", tree);
+    write_all (idx, "new\n", 4, false);
+    snprintf (merged, sizeof merged, "%s/merged.cpio", dir);
+    CHECK (cpio_merge (main_part, merged, "usr/lib/modules/6.1.0-13-amd64/", fresh,
+                       tree, indexes) == 1, "merge: done");
+    l = initramfs_list (merged);
+    for (size_t i = 0; l && l[i]; i++)
+      deps += strcmp (l[i], "usr/lib/modules/6.1.0-13-amd64/modules.dep") == 0;
+    CHECK (l && has (l, "usr/lib/modules/6.1.0-13-amd64/kernel/drivers/scsi/virtio_scsi.ko") &&
+           has (l, "usr/lib/modules/6.1.0-13-amd64/kernel/drivers/scsi") && has (l, "conf/modules"),
+           "merge: the new module, its new directory and the old files");
+    CHECK (deps == 1, "merge: the index once, the new one");
+    {
+      struct guest_kernel k = { .initrd_files = l };
+      CHECK (kernel_has_module (&k, "virtio_scsi"), "merge: virtio_scsi found by the lister");
+    }
+    free_string_list (l);
+    {
+      char buf[4096];
+      ssize_t got = read_at (merged, buf, sizeof buf, 0);
+      CHECK (got > 0 && memmem (buf, got, "new\n", 4) && !memmem (buf, got, "old\n", 4),
+             "merge: the old index's bytes are gone");
+    }
+    unlink (merged);
+    /* A second archive after the trailer is not ours to merge. */
+    sbuf_add (&m2, m.s, m.len);
+    add_entry (&m2, "extra", "z", 0100644);
+    add_entry (&m2, "TRAILER!!!", NULL, 0);
+    write_all (main_part, m2.s, m2.len, false);
+    CHECK (cpio_merge (main_part, merged, "usr/lib/modules/6.1.0-13-amd64/", fresh,
+                       tree, indexes) == 0, "merge: two archives in one stream are refused");
+    unlink (merged);
+    /* Garbage: not an archive. */
+    write_all (main_part, "garbage garbage garbage", 23, false);
+    CHECK (cpio_merge (main_part, merged, "usr/lib/modules/6.1.0-13-amd64/", fresh,
+                       tree, indexes) == 0, "merge: garbage is refused");
+    unlink (merged); unlink (mod); unlink (idx);
+    *strrchr (mod, '/') = '\0'; rmdir (mod);
+    rmdir (strcat (strcpy (idx, tree), "/kernel/drivers"));
+    rmdir (strcat (strcpy (idx, tree), "/kernel"));
+    rmdir (tree);
+    sbuf_free (&m2);
+  }
 
   unlink (early); unlink (main_part); unlink (gz); unlink (img);
   rmdir (dir);

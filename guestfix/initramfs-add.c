@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ferry: add the target's modules to a Debian initramfs on the host.
+ *
+ * update-initramfs in the appliance rebuilds the whole image with the
+ * guest's shell scripts, under TCG one to three minutes a kernel.  All
+ * a conversion needs is a few more modules in the image that already
+ * boots the guest, so ferry does that part itself:
+ *
+ *   1. the modules to add, and their dependencies, from the guest's
+ *      modules.dep, less those the image already holds;
+ *   2. the module indexes (modules.dep, modules.alias and their .bin
+ *      forms) from the host's depmod over the image's modules and the
+ *      new ones, all copied from the guest's /lib/modules;
+ *   3. the image's main (compressed) archive, decompressed, with the
+ *      new modules and indexes merged into it as one cpio archive,
+ *      recompressed with the same compressor behind the image's
+ *      uncompressed early archives, which stay as they are.
+ *
+ * The result is an image of the layout update-initramfs writes, which
+ * lsinitramfs and the kernel read the same way; the guest's udev loads
+ * the new drivers by their aliases, as it would have after a rebuild.
+ * Everything that reads the guest's bytes (the decompressor, depmod)
+ * runs in the sandbox of common/confine.c.  Anything unusual about the
+ * image makes this return 0, and the caller runs update-initramfs.
+ */
+
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guestfix.h"
+
+#define MAX_IMAGE (UINT64_C(4) << 30)   /* decompressed main archive */
+
+/* The module indexes depmod writes, which replace the image's. */
+static const char *const indexes[] = {
+  "modules.dep", "modules.dep.bin", "modules.alias", "modules.alias.bin",
+  "modules.softdep", "modules.symbols", "modules.symbols.bin",
+  "modules.builtin.bin", "modules.builtin.alias.bin", "modules.devname",
+  NULL
+};
+/* What depmod reads besides the modules, copied from the guest. */
+static const char *const depmod_inputs[] = {
+  "modules.order", "modules.builtin", "modules.builtin.modinfo", NULL
+};
+
+static int
+mkdirs (const char *path)
+{
+  CLEANUP_FREE char *p = strdup (path);
+
+  if (p == NULL)
+    return -1;
+  for (char *s = p + 1; *s; s++)
+    if (*s == '/') {
+      *s = '\0';
+      if (mkdir (p, 0755) == -1 && errno != EEXIST)
+        return -1;
+      *s = '/';
+    }
+  return mkdir (p, 0755) == -1 && errno != EEXIST ? -1 : 0;
+}
+
+/* Copy /lib/modules/VERSION/rel from the guest to dir/rel. */
+static int
+fetch (guestfs_h *g, const char *version, const char *dir, const char *rel)
+{
+  CLEANUP_FREE char *src = NULL, *dst = NULL;
+
+  if (asprintf (&src, "/lib/modules/%s/%s", version, rel) == -1 ||
+      asprintf (&dst, "%s/%s", dir, rel) == -1)
+    return -1;
+  *strrchr (dst, '/') = '\0';
+  if (mkdirs (dst) == -1)
+    return -1;
+  dst[strlen (dst)] = '/';
+  guestfs_push_error_handler (g, NULL, NULL);
+  int r = guestfs_download (g, src, dst);
+  guestfs_pop_error_handler (g);
+  return r;
+}
+
+/* Run a filter (decompressor or compressor) in the sandbox with stdin
+ * from in_path at in_offset and stdout to out_fd, its output bounded
+ * by RLIMIT_FSIZE.  Returns 0 if it exited 0.
+ */
+static int
+filter (const char *const *argv, const char *in_path, uint64_t in_offset,
+        int out_fd)
+{
+  struct confine sandbox = { 0 };
+  struct confined_argv ca = { 0 };
+  int in = open (in_path, O_RDONLY | O_CLOEXEC), status;
+  pid_t pid;
+
+  if (in == -1 || lseek (in, in_offset, SEEK_SET) == -1 ||
+      confine_argv (confine_available () ? &sandbox : NULL, argv, &ca) == -1) {
+    if (in >= 0) close (in);
+    return -1;
+  }
+  pid = fork ();
+  if (pid == 0) {
+    struct rlimit rl = { MAX_IMAGE, MAX_IMAGE };
+    int devnull = open ("/dev/null", O_WRONLY);
+    prctl (PR_SET_PDEATHSIG, SIGKILL);
+    setrlimit (RLIMIT_FSIZE, &rl);
+    dup2 (in, 0);
+    dup2 (out_fd, 1);
+    if (devnull >= 0)
+      dup2 (devnull, 2);
+    closefrom (3);
+    execvp (ca.argv[0], (char *const *) ca.argv);
+    _exit (127);
+  }
+  confined_argv_free (&ca);
+  close (in);
+  if (pid == -1 || waitpid (pid, &status, 0) == -1)
+    return -1;
+  return WIFEXITED (status) && WEXITSTATUS (status) == 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- */
+
+/* Where the image keeps kernel k's modules: "usr/lib/modules/V/" (owned),
+ * or NULL if it holds no modules.dep for it.
+ */
+static char *
+modules_prefix (const struct guest_kernel *k)
+{
+  CLEANUP_FREE char *tail = NULL;
+
+  if (asprintf (&tail, "lib/modules/%s/modules.dep", k->version) == -1)
+    return NULL;
+  for (size_t i = 0; k->initrd_files && k->initrd_files[i]; i++) {
+    const char *f = k->initrd_files[i];
+    size_t fl = strlen (f), tl = strlen (tail);
+    if (fl >= tl && strcmp (f + fl - tl, tail) == 0 &&
+        (fl == tl || f[fl - tl - 1] == '/'))
+      return strndup (f, fl - strlen ("modules.dep"));
+  }
+  return NULL;
+}
+
+static const char *const *
+compress_argv (const char *tool)
+{
+  static const char *const zstd[] = { "zstd", "-q", "-c", "-T0", NULL };
+  static const char *const gz[] = { "gzip", "-c", "-n", NULL };
+  /* The kernel's xz decoder checks CRC32 only. */
+  static const char *const xz[] = { "xz", "-c", "--check=crc32", NULL };
+
+  if (strcmp (tool, "zstd") == 0) return zstd;
+  if (strcmp (tool, "gzip") == 0) return gz;
+  if (strcmp (tool, "xz") == 0) return xz;
+  return NULL;
+}
+
+struct work {
+  char *dir;                    /* our directory in the run's temp dir */
+  char *tree;                   /* dir/tree/lib/modules/VERSION */
+};
+
+static void
+work_free (struct work *w)
+{
+  if (w->dir) {
+    const char *argv[] = { "rm", "-rf", "--", w->dir, NULL };
+    run_command (argv, NULL, NULL);
+  }
+  free (w->dir);
+  free (w->tree);
+}
+
+int
+initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
+                       char *const *to_add)
+{
+  __attribute__ ((cleanup (work_free))) struct work w = { 0 };
+  CLEANUP_FREE char *prefix = NULL, *dep = NULL, *depfile = NULL;
+  CLEANUP_FREE char *orig = NULL, *main_cpio = NULL, *merged = NULL, *out = NULL;
+  CLEANUP_STRING_LIST char **closure = NULL, **present = NULL, **fresh = NULL;
+  const char *tmp = tmpdir_create (), *tool = NULL;
+  const char *const *zargv;
+  uint64_t split;
+  bool exists;
+
+  if (tmp == NULL)
+    return -1;
+  if (k->initrd == NULL || k->initrd_files == NULL || !initramfs_safe_rel (k->version) ||
+      strchr (k->version, '/') || (prefix = modules_prefix (k)) == NULL) {
+    debug ("initramfs of %s: no module index of its own: update-initramfs", k->version);
+    return 0;
+  }
+  if (asprintf (&depfile, "/lib/modules/%s/modules.dep", k->version) == -1)
+    goto nomem;
+  dep = gfile_read (g, depfile, &exists);
+  if (dep == NULL || (closure = modules_dep_closure (dep, to_add)) == NULL) {
+    debug ("initramfs of %s: %s has not every module: update-initramfs",
+           k->version, depfile);
+    return 0;
+  }
+  /* What the image holds, what it lacks. */
+  for (size_t i = 0; k->initrd_files[i]; i++) {
+    const char *f = k->initrd_files[i];
+    if (strncmp (f, prefix, strlen (prefix)) == 0 && strstr (f, ".ko") &&
+        string_list_push (&present, f + strlen (prefix)) == -1)
+      goto nomem;
+  }
+  for (size_t i = 0; closure[i]; i++)
+    if (!string_list_has (present, closure[i]) &&
+        string_list_push (&fresh, closure[i]) == -1)
+      goto nomem;
+  if (fresh == NULL)
+    return 0;                   /* nothing to add: a rebuild was asked for */
+  for (size_t i = 0; present && present[i]; i++)
+    if (!initramfs_safe_rel (present[i]))
+      return 0;
+  for (size_t i = 0; fresh[i]; i++)
+    if (!initramfs_safe_rel (fresh[i]))
+      return 0;
+
+  /* The tree depmod reads: every module of the new image, from the guest. */
+  if (asprintf (&w.dir, "%s/initramfs-add.XXXXXX", tmp) == -1 ||
+      mkdtemp (w.dir) == NULL ||
+      asprintf (&w.tree, "%s/tree/lib/modules/%s", w.dir, k->version) == -1 ||
+      mkdirs (w.tree) == -1)
+    goto sys;
+  for (size_t l = 0; l < 2; l++) {
+    char **list = l == 0 ? present : fresh;
+    for (size_t i = 0; list && list[i]; i++)
+      if (fetch (g, k->version, w.tree, list[i]) == -1) {
+        debug ("initramfs of %s: cannot copy %s from the guest: update-initramfs",
+               k->version, list[i]);
+        return 0;
+      }
+  }
+  for (size_t i = 0; depmod_inputs[i]; i++)
+    fetch (g, k->version, w.tree, depmod_inputs[i]);   /* optional */
+  {
+    struct confine sandbox = { 0 };
+    struct confined_argv ca = { 0 };
+    CLEANUP_FREE char *base = NULL, *err = NULL;
+    const char *argv[] = { "/sbin/depmod", "-b", NULL, k->version, NULL };
+    int r;
+
+    /* depmod runs as the sandbox's own user: it must write the tree. */
+    if (asprintf (&base, "%s/tree", w.dir) == -1 || chmod (w.tree, 0777) == -1)
+      goto sys;
+    argv[2] = base;
+    if (confine_allow (&sandbox, base, true) == -1 ||
+        confine_argv (confine_available () ? &sandbox : NULL, argv, &ca) == -1) {
+      confine_free (&sandbox);
+      return -1;
+    }
+    r = run_command_timeout (ca.argv, NULL, &err, 120);
+    confined_argv_free (&ca);
+    confine_free (&sandbox);
+    if (r != 0) {
+      debug ("initramfs of %s: depmod failed (%s): update-initramfs",
+             k->version, err ? err : "");
+      return 0;
+    }
+  }
+
+  /* The image's main archive, decompressed. */
+  if (asprintf (&orig, "%s/initrd.orig", w.dir) == -1 ||
+      asprintf (&main_cpio, "%s/main.cpio", w.dir) == -1 ||
+      asprintf (&merged, "%s/main.new", w.dir) == -1 ||
+      asprintf (&out, "%s/initrd.new", w.dir) == -1)
+    goto nomem;
+  if (guestfs_download (g, k->initrd, orig) == -1) {
+    error ("read \"%s\": %s", k->initrd, guestfs_last_error (g));
+    return -1;
+  }
+  if (initramfs_split (orig, &split, &tool) == -1)
+    return -1;
+  if (tool == NULL || (zargv = compress_argv (tool)) == NULL) {
+    debug ("initramfs of %s: main archive %s: update-initramfs", k->version,
+           tool ? tool : "not compressed");
+    return 0;
+  }
+  {
+    const char *dargv[] = { tool, "-dc", NULL };
+    CLEANUP_CLOSE int mfd = open (main_cpio, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (mfd == -1)
+      goto sys;
+    if (filter (dargv, orig, split, mfd) == -1) {
+      debug ("initramfs of %s: %s -d failed: update-initramfs", k->version, tool);
+      return 0;
+    }
+  }
+
+  switch (cpio_merge (main_cpio, merged, prefix, fresh, w.tree, indexes)) {
+  case -1:
+    return -1;
+  case 0:
+    debug ("initramfs of %s: its main archive is not one cpio archive: "
+           "update-initramfs", k->version);
+    return 0;
+  }
+
+  /* The new image: the early archives as they were, then the merged
+   * archive compressed as the old one was.
+   */
+  {
+    CLEANUP_CLOSE int ofd = open (out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    CLEANUP_CLOSE int ifd = open (orig, O_RDONLY | O_CLOEXEC);
+    char buf[65536];
+    uint64_t left = split;
+
+    if (ofd == -1 || ifd == -1)
+      goto sys;
+    while (left > 0) {
+      ssize_t n = read (ifd, buf, left > sizeof buf ? sizeof buf : left);
+      if (n <= 0 || write (ofd, buf, n) != n)
+        goto sys;
+      left -= n;
+    }
+    if (filter (zargv, merged, 0, ofd) == -1) {
+      error ("rebuild the initramfs for kernel %s: %s failed on this host",
+             k->version, tool);
+      return -1;
+    }
+    if (fsync (ofd) == -1)
+      goto sys;
+  }
+  if (guestfs_upload (g, out, k->initrd) == -1) {
+    error ("write \"%s\": %s", k->initrd, guestfs_last_error (g));
+    return -1;
+  }
+  return 1;
+
+ nomem:
+  error ("rebuild the initramfs for kernel %s: %m", k->version);
+  return -1;
+ sys:
+  error ("rebuild the initramfs for kernel %s on the host: %m", k->version);
+  return -1;
+}
