@@ -484,7 +484,10 @@ transfer (const struct http_opts *o, const char *method, const char *url,
   curl_easy_getinfo (h, CURLINFO_SIZE_DOWNLOAD_T, &down);
   curl_easy_getinfo (h, CURLINFO_TOTAL_TIME_T, &us);
   if (code == CURLE_OK) {
+    curl_off_t ra = 0;
     curl_easy_getinfo (h, CURLINFO_RESPONSE_CODE, &r->status);
+    if (curl_easy_getinfo (h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+      r->retry_after = ra;
     r->len = x.body.len;
     r->body = sbuf_take (&x.body);
     r->headers = x.headers ? x.headers : calloc (1, sizeof (char *));
@@ -566,7 +569,9 @@ idempotent (const char *method)
 
 /* Seconds of Retry-After (capped at 30), or -1 if absent or
  * unreadable.  It is either a number of seconds or an HTTP date
- * (RFC 9110 10.2.3); a date in the past means at once.
+ * (RFC 9110 10.2.3); a date in the past means at once.  libcurl reads
+ * both forms (CURLINFO_RETRY_AFTER); it says 0 for a header it cannot
+ * read as well as for "0" and a past date, so those are read here.
  */
 static double
 retry_after (const struct http_response *r)
@@ -578,6 +583,8 @@ retry_after (const struct http_response *r)
 
   if (v == NULL)
     return -1;
+  if (r->retry_after > 0)
+    return r->retry_after > 30 ? 30 : (double) r->retry_after;
   errno = 0;
   s = strtol (v, &end, 10);
   if (errno == 0 && end != v && *end == '\0') {
@@ -826,6 +833,28 @@ http_describe (const struct http_response *r)
 
 /* ---------------------------------------------------------------- */
 
+/* libcurl's URL parser, where it takes the URL: without userinfo,
+ * options, query and fragment.  NULL if it does not take it.
+ */
+static char *
+redact_with_curl (const char *url)
+{
+  CURLU *u = curl_url ();
+  char *out = NULL, *ret = NULL;
+
+  if (u && curl_url_set (u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_set (u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+      curl_url_set (u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+      curl_url_set (u, CURLUPART_OPTIONS, NULL, 0) == CURLUE_OK &&
+      curl_url_set (u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
+      curl_url_set (u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
+      curl_url_get (u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+    ret = strdup (out);
+  curl_free (out);
+  curl_url_cleanup (u);
+  return ret;
+}
+
 char *
 http_redact_url (const char *url)
 {
@@ -833,7 +862,11 @@ http_redact_url (const char *url)
   const char *scheme = strstr (url, "://");
   const char *auth, *auth_end, *at = NULL, *port, *start;
   struct sbuf b = SBUF_INIT;
+  char *c = redact_with_curl (url);
 
+  if (c)
+    return c;
+  /* Not a URL libcurl takes: strip what may hold a secret by hand. */
   if (scheme == NULL || scheme > end)
     return strndup (url, end - url);
   auth = scheme + 3;

@@ -34,6 +34,8 @@ struct http_response {
   size_t len;
   char **headers;               /* owned "name: value" lines, names in lower
                                    case, NULL-terminated */
+  int64_t retry_after;          /* libcurl's reading of Retry-After, in
+                                   seconds (either form), 0 if none */
 };
 
 /* One request with a small body in memory (body NULL or len 0: none).

@@ -396,7 +396,9 @@ test_redact (void)
     { "https://u:p#ss@h/x#f", "https://h/x" },
     { "http://[::1]:8080/a#frag", "http://[::1]:8080/a" },
     { "https://h/a@b?x", "https://h/a@b" },
-    { "https://h:9292", "https://h:9292" },
+    { "https://h:9292", "https://h:9292/" },
+    { "https://user@h/v3?token=T", "https://h/v3" },
+    { "HTTPS://u:p@H.Example:443/a/../b?x", "https://H.Example:443/b" },
     { "no-scheme?x", "no-scheme" },
   };
 
@@ -416,7 +418,7 @@ test_describe (void)
   char *html[] = { (char *) "content-type: text/html; charset=UTF-8", NULL };
   char *loc[] = { (char *) "location: https://u:pw@example.com/new?sig=SECRET", NULL };
   char body[600];
-  struct http_response r = { 503, (char *) "{\n  \"error\":\n\t\"busy\"\n}\n", 23, json };
+  struct http_response r = { 503, (char *) "{\n  \"error\":\n\t\"busy\"\n}\n", 23, json, 0 };
   char *s = http_describe (&r);
 
   CHECK (s && strcmp (s, "HTTP 503 Service Unavailable: { \"error\": \"busy\" }") == 0,
@@ -424,19 +426,19 @@ test_describe (void)
   free (s);
   memset (body, 'x', sizeof body);
   memcpy (body + 199, "\xc3\xa9", 2);           /* an é across the cut */
-  r = (struct http_response) { 500, body, sizeof body, text };
+  r = (struct http_response) { 500, body, sizeof body, text, 0 };
   s = http_describe (&r);
   CHECK (s && strlen (s) == strlen ("HTTP 500 Internal Server Error: ") + 199 + 3 &&
          strcmp (s + strlen (s) - 4, "x...") == 0, "describe truncates at a UTF-8 boundary");
   free (s);
   r = (struct http_response) { 409, (char *) "<html>\n <head><title>409 Conflict</title></head>\n"
     " <body><h1>409 Conflict</h1>\n  There was a conflict.<br /><br />\n </body>\n</html>",
-    0, html };
+    0, html, 0 };
   r.len = strlen (r.body);
   s = http_describe (&r);
   CHECK (s && strstr (s, "There was a conflict.") && !strchr (s, '<'), "describe HTML");
   free (s);
-  r = (struct http_response) { 301, (char *) "", 0, loc };
+  r = (struct http_response) { 301, (char *) "", 0, loc, 0 };
   s = http_describe (&r);
   CHECK (s && strcmp (s, "HTTP 301 Moved Permanently (to https://example.com/new)") == 0,
          "describe redirect, redacted");
