@@ -81,41 +81,50 @@ extern char *sbuf_take (struct sbuf *b);
 extern void sbuf_free (struct sbuf *b);
 
 /* ---------------------------------------------------------------- */
-/* Small JSON writer (common/json.c), used for inspect output, change
- * reports and machine-readable events.  Commas are tracked for you.
+/* Writing JSON (common/json.c), with jansson: inspect output, change
+ * reports, machine-readable events and request bodies.  Build the
+ * document in order (begin/add/end); keys keep the order they were
+ * added in.  Every string (keys too) goes through utf8_sanitise(), so
+ * the output is valid UTF-8 and valid JSON whatever bytes it was
+ * given.  An error (out of memory, misuse) makes json_take() return
+ * NULL.
  */
 struct json {
-  struct sbuf buf;
+  json_t *root;                 /* the document (owned) */
+  json_t *stack[32];            /* the open containers (borrowed) */
   int depth;
-  bool need_comma[32];
-  bool pretty;
+  bool pretty;                  /* indented, else one line */
+  bool failed;
 };
 extern void json_init (struct json *j, bool pretty);
 extern void json_begin_object (struct json *j, const char *key);
 extern void json_end_object (struct json *j);
 extern void json_begin_array (struct json *j, const char *key);
 extern void json_end_array (struct json *j);
+/* A string; v NULL gives null. */
 extern void json_add_string (struct json *j, const char *key, const char *v);
 extern void json_add_int (struct json *j, const char *key, int64_t v);
 extern void json_add_bool (struct json *j, const char *key, bool v);
 extern void json_add_null (struct json *j, const char *key);
-/* Return the document (owned) or NULL if out of memory. */
-extern char *json_take (struct json *j);
-/* Append s, a NUL-terminated byte string that need not be valid UTF-8
- * (guest file contents, file names, messages), to b as the body of a
- * JSON string literal, without the quotes.  The output is always valid
- * UTF-8 and valid JSON (RFC 8259): well-formed UTF-8 sequences (up to
- * U+10FFFF) are copied; each byte that does not begin one - Latin-1
- * and other 8-bit text, stray continuation bytes, overlong forms,
- * surrogates U+D800..U+DFFF, code points beyond U+10FFFF, sequences
- * cut short - becomes \ufffd (U+FFFD REPLACEMENT CHARACTER), one per byte;
- * '"' and '\' are escaped; control characters U+0001..U+001F and
- * U+007F become \n, \r, \t or \u00xx.  Nothing is read past the NUL.
- * Returns 0, or -1 if out of memory (b then holds part of the output;
- * b stays the caller's to free).  This is the one JSON string escaper:
- * json_add_string() and every hand-built JSON line use it.
+/* A value given as JSON text (one of ours, such as a report); -1 if
+ * it does not parse (the document then fails too).
  */
-extern int json_escape (struct sbuf *b, const char *s);
+extern int json_add_document (struct json *j, const char *key, const char *text);
+/* The document (owned) or NULL; j is reset either way. */
+extern char *json_take (struct json *j);
+/* json_take, printed on stdout as one line and flushed; -1 if NULL. */
+extern int json_print_line (struct json *j);
+/* s, a NUL-terminated byte string that need not be valid UTF-8 (guest
+ * file contents, file names, messages), made valid UTF-8 (owned; NULL
+ * if out of memory): well-formed UTF-8 sequences (up to U+10FFFF) are
+ * kept; each byte that does not begin one - Latin-1 and other 8-bit
+ * text, stray continuation bytes, overlong forms, surrogates
+ * U+D800..U+DFFF, code points beyond U+10FFFF, sequences cut short -
+ * becomes U+FFFD (REPLACEMENT CHARACTER), one per byte.  Control
+ * characters are kept: jansson escapes them.  jansson refuses strings
+ * that are not UTF-8, hence this one function of our own.
+ */
+extern char *utf8_sanitise (const char *s);
 
 /* ---------------------------------------------------------------- */
 /* Reading JSON (jansson) and YAML (libyaml) into jansson trees

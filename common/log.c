@@ -90,15 +90,14 @@ sanitise (char *msg)
 static void
 emit_json_line (const char *type, const char *msg)
 {
-  struct sbuf b = SBUF_INIT;
+  struct json j;
 
-  if (sbuf_puts (&b, "{\"type\":\"") == 0 && json_escape (&b, type) == 0 &&
-      sbuf_puts (&b, "\",\"message\":\"") == 0 && json_escape (&b, msg) == 0 &&
-      sbuf_puts (&b, "\"}\n") == 0) {
-    fputs (b.s, stdout);
-    fflush (stdout);
-  }
-  sbuf_free (&b);
+  json_init (&j, false);
+  json_begin_object (&j, NULL);
+  json_add_string (&j, "type", type);
+  json_add_string (&j, "message", msg);
+  json_end_object (&j);
+  json_print_line (&j);
 }
 
 void

@@ -110,141 +110,39 @@ utf8_len (const unsigned char *s)
   return n;
 }
 
-int
-json_escape (struct sbuf *b, const char *s)
+char *
+utf8_sanitise (const char *s)
 {
   const unsigned char *p = (const unsigned char *) s;
+  struct sbuf b = SBUF_INIT;
 
   for (;;) {
     const unsigned char *run = p;
-    char esc[12];
     size_t n;
 
-    /* Copy what needs no escaping in one go. */
+    /* Copy the valid part in one go. */
     for (;;) {
-      if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+      if (*p != '\0' && *p < 0x80)
         p++;
       else if (*p >= 0x80 && (n = utf8_len (p)) > 0)
         p += n;
       else
         break;
     }
-    if (p > run && sbuf_add (b, (const char *) run, p - run) == -1)
-      return -1;
+    if (p > run && sbuf_add (&b, (const char *) run, p - run) == -1)
+      goto nomem;
     if (*p == '\0')
-      return 0;
-    switch (*p) {
-    case '"': strcpy (esc, "\\\""); break;
-    case '\\': strcpy (esc, "\\\\"); break;
-    case '\n': strcpy (esc, "\\n"); break;
-    case '\r': strcpy (esc, "\\r"); break;
-    case '\t': strcpy (esc, "\\t"); break;
-    default:
-      if (*p >= 0x80)
-        strcpy (esc, "\\ufffd");      /* a byte of invalid UTF-8 */
-      else
-        snprintf (esc, sizeof esc, "\\u%04x", *p);
-    }
-    if (sbuf_puts (b, esc) == -1)
-      return -1;
+      break;
+    /* A byte of invalid UTF-8: U+FFFD. */
+    if (sbuf_add (&b, "\xef\xbf\xbd", 3) == -1)
+      goto nomem;
     p++;
   }
+  if (b.s == NULL && sbuf_add (&b, "", 0) == -1)
+    goto nomem;
+  return sbuf_take (&b);
+ nomem:
+  sbuf_free (&b);
+  return NULL;
 }
 
-void
-json_init (struct json *j, bool pretty)
-{
-  memset (j, 0, sizeof *j);
-  j->pretty = pretty;
-}
-
-/* Start a value: the comma, the newline and indentation, the key. */
-static void
-json_prefix (struct json *j, const char *key)
-{
-  if (j->depth > 0 && j->need_comma[j->depth])
-    sbuf_puts (&j->buf, ",");
-  if (j->depth > 0) {
-    j->need_comma[j->depth] = true;
-    if (j->pretty) {
-      sbuf_puts (&j->buf, "\n");
-      for (int i = 0; i < j->depth; i++)
-        sbuf_puts (&j->buf, "  ");
-    }
-  }
-  if (key) {
-    sbuf_puts (&j->buf, "\"");
-    json_escape (&j->buf, key);
-    sbuf_puts (&j->buf, j->pretty ? "\": " : "\":");
-  }
-}
-
-static void
-json_open (struct json *j, const char *key, const char *c)
-{
-  json_prefix (j, key);
-  sbuf_puts (&j->buf, c);
-  if (j->depth < 31)
-    j->depth++;
-  j->need_comma[j->depth] = false;
-}
-
-static void
-json_close (struct json *j, const char *c)
-{
-  bool had = j->need_comma[j->depth];
-
-  if (j->depth > 0)
-    j->depth--;
-  if (j->pretty && had) {
-    sbuf_puts (&j->buf, "\n");
-    for (int i = 0; i < j->depth; i++)
-      sbuf_puts (&j->buf, "  ");
-  }
-  sbuf_puts (&j->buf, c);
-}
-
-void json_begin_object (struct json *j, const char *key) { json_open (j, key, "{"); }
-void json_end_object (struct json *j) { json_close (j, "}"); }
-void json_begin_array (struct json *j, const char *key) { json_open (j, key, "["); }
-void json_end_array (struct json *j) { json_close (j, "]"); }
-
-void
-json_add_string (struct json *j, const char *key, const char *v)
-{
-  if (v == NULL) {
-    json_add_null (j, key);
-    return;
-  }
-  json_prefix (j, key);
-  sbuf_puts (&j->buf, "\"");
-  json_escape (&j->buf, v);
-  sbuf_puts (&j->buf, "\"");
-}
-
-void
-json_add_int (struct json *j, const char *key, int64_t v)
-{
-  json_prefix (j, key);
-  sbuf_printf (&j->buf, "%" PRIi64, v);
-}
-
-void
-json_add_bool (struct json *j, const char *key, bool v)
-{
-  json_prefix (j, key);
-  sbuf_puts (&j->buf, v ? "true" : "false");
-}
-
-void
-json_add_null (struct json *j, const char *key)
-{
-  json_prefix (j, key);
-  sbuf_puts (&j->buf, "null");
-}
-
-char *
-json_take (struct json *j)
-{
-  return sbuf_take (&j->buf);
-}

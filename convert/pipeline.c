@@ -490,11 +490,16 @@ run_convert (struct convert_opts *o)
   }
   if (o->dry_run) {
     if (log_get ()->machine_readable) {
-      printf ("{\"type\":\"plan\",\"report\":");
-      for (const char *p = report; *p; p++)
-        if (*p != '\n')
-          putchar (*p);
-      printf ("}\n");
+      struct json j;
+      json_init (&j, false);
+      json_begin_object (&j, NULL);
+      json_add_string (&j, "type", "plan");
+      json_add_document (&j, "report", report);
+      json_end_object (&j);
+      if (json_print_line (&j) == -1) {
+        error ("print the plan: %m");
+        goto fail;
+      }
     }
     info ("dry run: nothing was written");
     print_result (&r, true, t0);

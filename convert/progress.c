@@ -28,15 +28,14 @@ progress_stage (const char *stage, const char *fs, ...)
   vsnprintf (msg, sizeof msg, fs, args);
   va_end (args);
   if (log_get ()->machine_readable) {
-    struct sbuf b = SBUF_INIT;
-    if (sbuf_puts (&b, "{\"type\":\"stage\",\"stage\":\"") == 0 &&
-        json_escape (&b, stage) == 0 &&
-        sbuf_puts (&b, "\",\"message\":\"") == 0 && json_escape (&b, msg) == 0 &&
-        sbuf_puts (&b, "\"}\n") == 0) {
-      fputs (b.s, stdout);
-      fflush (stdout);
-    }
-    sbuf_free (&b);
+    struct json j;
+    json_init (&j, false);
+    json_begin_object (&j, NULL);
+    json_add_string (&j, "type", "stage");
+    json_add_string (&j, "stage", stage);
+    json_add_string (&j, "message", msg);
+    json_end_object (&j);
+    json_print_line (&j);
   }
   else
     info ("[%s] %s", stage, msg);
@@ -51,18 +50,19 @@ progress_copy (void *data, uint64_t done, uint64_t total)
   const struct log_settings *ls = log_get ();
 
   if (ls->machine_readable) {
-    struct sbuf b = SBUF_INIT;
+    struct json j;
     if (t - pg.last < 1.0 && done < total)
       return;
     pg.last = t;
-    if (sbuf_puts (&b, "{\"type\":\"progress\",\"stage\":\"copy\",\"disk\":\"") == 0 &&
-        json_escape (&b, label) == 0 &&
-        sbuf_printf (&b, "\",\"bytes_done\":%llu,\"bytes_total\":%llu}\n",
-                     (unsigned long long) done, (unsigned long long) total) == 0) {
-      fputs (b.s, stdout);
-      fflush (stdout);
-    }
-    sbuf_free (&b);
+    json_init (&j, false);
+    json_begin_object (&j, NULL);
+    json_add_string (&j, "type", "progress");
+    json_add_string (&j, "stage", "copy");
+    json_add_string (&j, "disk", label);
+    json_add_int (&j, "bytes_done", (int64_t) done);
+    json_add_int (&j, "bytes_total", (int64_t) total);
+    json_end_object (&j);
+    json_print_line (&j);
     return;
   }
   if (ls->quiet || !isatty (2))

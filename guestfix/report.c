@@ -171,10 +171,13 @@ report_json (const struct report *r, const struct source *src,
   json_end_array (&j);
   json_end_object (&j);
   {
-    struct sbuf *b = &j.buf;
-    sbuf_puts (b, "\n");
+    /* A file ends with a newline. */
+    CLEANUP_FREE char *doc = json_take (&j);
+    char *s;
+    if (doc == NULL || asprintf (&s, "%s\n", doc) == -1)
+      return NULL;
+    return s;
   }
-  return json_take (&j);
 }
 
 void

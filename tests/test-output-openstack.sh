@@ -148,6 +148,57 @@ glance GET "/v2/images/$(jq -r .id <<<"$img")/file" -o "$tmpdir/down.raw"
 cmp -s "$tmpdir/down.raw" "$tmpdir/local/g-sda" || fail "raw: the image in Glance differs from -o local's output"
 echo "ok: raw via application credential, 503 retried, byte-identical to -o local"
 
+# 2b. clouds.yaml as people write it: a %YAML directive, a shared block
+#     by anchor and merge key, !!str tags, a flow mapping over two
+#     lines, and the password in secure.yaml.  The openstack CLI reads
+#     the files to the same settings and gets a token with them; ferry
+#     uploads with them.
+mkdir "$tmpdir/yaml"
+cat > "$tmpdir/yaml/clouds.yaml" <<EOF
+%YAML 1.1
+---
+# The settings every cloud here shares.
+x-common: &common
+  auth_type: password
+  region_name: $OS_REGION_NAME
+  interface: public
+  identity_api_version: !!str 3
+clouds:
+  shared:
+    <<: *common
+    auth:
+      auth_url: "$OS_AUTH_URL"
+      username: !!str $OS_USERNAME
+      project_name: $OS_PROJECT_NAME
+      user_domain_name: Default
+      project_domain_name: Default
+  flowy:
+    <<: *common
+    auth: {auth_url: "$OS_AUTH_URL", username: $OS_USERNAME,
+           project_name: $OS_PROJECT_NAME, user_domain_name: Default, project_domain_name: Default}
+EOF
+printf 'clouds:\n  shared:\n    auth:\n      password: "%s"\n  flowy:\n    auth:\n      password: "%s"\n' \
+    "$OS_PASSWORD" "$OS_PASSWORD" > "$tmpdir/yaml/secure.yaml"
+# Nothing from the environment but the two files.
+yenv=(env $(env | sed -n 's/^\(OS_[A-Z_]*\)=.*/-u \1/p')
+      OS_CLIENT_CONFIG_FILE="$tmpdir/yaml/clouds.yaml" OS_CLIENT_SECURE_FILE="$tmpdir/yaml/secure.yaml")
+for c in shared flowy; do
+    shown=$("${yenv[@]}" /usr/bin/openstack --os-cloud "$c" configuration show -f json 2>/dev/null) ||
+        fail "clouds.yaml ($c): the openstack CLI does not read it"
+    jq -e --arg u "$OS_AUTH_URL" --arg n "$OS_USERNAME" --arg r "$OS_REGION_NAME" \
+        '."auth.auth_url" == $u and ."auth.username" == $n and .region_name == $r and
+         .interface == "public" and ."auth.password" == "<redacted>"' <<<"$shown" >/dev/null ||
+        fail "clouds.yaml ($c): the openstack CLI reads other settings: $shown"
+    "${yenv[@]}" /usr/bin/openstack --os-cloud "$c" token issue -f value -c id >/dev/null 2>&1 ||
+        fail "clouds.yaml ($c): the openstack CLI gets no token with it"
+    "${yenv[@]}" "$FERRY" copy -q -i disk "$conv" -o openstack --os-cloud "$c" \
+        -oo image-name="web01-yaml-$c" > "$tmpdir/yaml/$c.log" 2>&1 ||
+        { cat "$tmpdir/yaml/$c.log"; fail "clouds.yaml ($c): ferry's upload failed"; }
+    glance GET "/v2/images?name=web01-yaml-$c" | jq -e '.images[0].status == "active"' >/dev/null ||
+        fail "clouds.yaml ($c): the image is not active"
+done
+echo "ok: clouds.yaml with %YAML, anchors, merge keys, tags, a two-line flow mapping and secure.yaml: read alike by the openstack CLI and ferry"
+
 # 3. Failures: one line, exit 1, no image left.
 before=$(images | sort)
 ostack_error() {   # WHAT PATTERN ENV... -- ARGS...
