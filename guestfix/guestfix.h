@@ -137,6 +137,13 @@ extern void inspect_json (struct json *j, const struct guest *gu);
  * terminated list (owned) or NULL after error().
  */
 extern char **initramfs_list (const char *path);
+/* Start argv (a decompressor or compressor) in the sandbox with stdin
+ * on fd in and stdout on fd out, its output capped at max_out bytes
+ * (0: no cap) and stderr on /dev/null.  Returns its pid (the caller
+ * reaps it) or -1 after error().
+ */
+extern pid_t initramfs_filter_spawn (const char *const *argv, int in, int out,
+                                     uint64_t max_out);
 /* Where the compressed part of an initramfs starts (*offset) and the
  * host tool that decompresses it (*tool, static); with no compressed
  * part, *offset is the end of its archives and *tool NULL.  Returns 0

@@ -97,31 +97,14 @@ static int
 filter (const char *const *argv, const char *in_path, uint64_t in_offset,
         int out_fd)
 {
-  struct confine sandbox = { 0 };
-  struct confined_argv ca = { 0 };
   int in = open (in_path, O_RDONLY | O_CLOEXEC), status;
   pid_t pid;
 
-  if (in == -1 || lseek (in, in_offset, SEEK_SET) == -1 ||
-      confine_argv (confine_available () ? &sandbox : NULL, argv, &ca) == -1) {
+  if (in == -1 || lseek (in, in_offset, SEEK_SET) == -1) {
     if (in >= 0) close (in);
     return -1;
   }
-  pid = fork ();
-  if (pid == 0) {
-    struct rlimit rl = { MAX_IMAGE, MAX_IMAGE };
-    int devnull = open ("/dev/null", O_WRONLY);
-    prctl (PR_SET_PDEATHSIG, SIGKILL);
-    setrlimit (RLIMIT_FSIZE, &rl);
-    dup2 (in, 0);
-    dup2 (out_fd, 1);
-    if (devnull >= 0)
-      dup2 (devnull, 2);
-    closefrom (3);
-    execvp (ca.argv[0], (char *const *) ca.argv);
-    _exit (127);
-  }
-  confined_argv_free (&ca);
+  pid = initramfs_filter_spawn (argv, in, out_fd, MAX_IMAGE);
   close (in);
   if (pid == -1 || waitpid (pid, &status, 0) == -1)
     return -1;

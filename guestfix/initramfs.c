@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -168,6 +169,49 @@ static const struct {
   { { 0x89, 'L', 'Z', 'O' }, 4, "lzop" },
 };
 
+pid_t
+initramfs_filter_spawn (const char *const *argv, int in, int out,
+                        uint64_t max_out)
+{
+  struct confine sandbox = { 0 };
+  struct confined_argv ca = { 0 };
+  pid_t pid;
+
+  /* The filter reads the guest's bytes: it runs in the sandbox with
+   * nothing but its stdin and stdout (unconfined only where no sandbox
+   * can be made here, as the input was then allowed to run so).
+   */
+  if (confine_argv (confine_available () ? &sandbox : NULL, argv, &ca) == -1)
+    return -1;
+  pid = fork ();
+  if (pid == -1) {
+    error ("run %s: fork: %m", argv[0]);
+    confined_argv_free (&ca);
+    return -1;
+  }
+  if (pid == 0) {
+    int devnull = open ("/dev/null", O_WRONLY);
+    signal (SIGPIPE, SIG_DFL);
+    prctl (PR_SET_PDEATHSIG, SIGKILL);
+    if (max_out) {
+      struct rlimit rl = { max_out, max_out };
+      setrlimit (RLIMIT_FSIZE, &rl);
+    }
+    dup2 (in, 0);
+    dup2 (out, 1);
+    /* Trailing padding after a compressed stream makes some
+     * decompressors complain: that is not our concern.
+     */
+    if (devnull >= 0)
+      dup2 (devnull, 2);
+    closefrom (3);
+    execvp (ca.argv[0], (char *const *) ca.argv);
+    _exit (127);
+  }
+  confined_argv_free (&ca);
+  return pid;
+}
+
 /* Decompress the rest of the file from 'offset' and parse every cpio
  * archive in the output.
  */
@@ -175,8 +219,6 @@ static int
 list_compressed (const char *path, uint64_t offset, const char *tool,
                  struct flist *files)
 {
-  struct confine sandbox = { 0 };
-  struct confined_argv ca = { 0 };
   const char *const argv[] = { tool, "-dc", NULL };
   int in = open (path, O_RDONLY | O_CLOEXEC);
   int pfd[2];
@@ -191,39 +233,13 @@ list_compressed (const char *path, uint64_t offset, const char *tool,
     if (in >= 0) close (in);
     return -1;
   }
-  /* The decompressor reads the guest's bytes: it runs in the sandbox
-   * with nothing but its pipes (unconfined only where the input was
-   * allowed to run unconfined, as no sandbox can be made here).
-   */
-  if (confine_argv (confine_available () ? &sandbox : NULL, argv, &ca) == -1) {
-    close (in); close (pfd[0]); close (pfd[1]);
-    return -1;
-  }
-  pid = fork ();
-  if (pid == -1) {
-    error ("read initramfs: fork: %m");
-    close (in); close (pfd[0]); close (pfd[1]);
-    confined_argv_free (&ca);
-    return -1;
-  }
-  if (pid == 0) {
-    int devnull = open ("/dev/null", O_WRONLY);
-    signal (SIGPIPE, SIG_DFL);
-    prctl (PR_SET_PDEATHSIG, SIGKILL);
-    dup2 (in, 0);
-    dup2 (pfd[1], 1);
-    /* Trailing padding after the compressed stream makes some
-     * decompressors complain: that is not our concern.
-     */
-    if (devnull >= 0)
-      dup2 (devnull, 2);
-    closefrom (3);
-    execvp (ca.argv[0], (char *const *) ca.argv);
-    _exit (127);
-  }
-  confined_argv_free (&ca);
+  pid = initramfs_filter_spawn (argv, in, pfd[1], 0);
   close (in);
   close (pfd[1]);
+  if (pid == -1) {
+    close (pfd[0]);
+    return -1;
+  }
   r = calloc (1, sizeof *r);
   if (r == NULL) {
     close (pfd[0]);
