@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ string_list_len (char *const *list)
  * and that must vanish on every exit path.
  */
 static char tmpdir_path[PATH_MAX];
+static int tmpdir_lock = -1;             /* held while the dir is ours */
 
 static int rm_one (const char *path, const struct stat *st, int flag,
                    struct FTW *ftw);
@@ -81,6 +83,27 @@ ferry_alive (pid_t pid)
   comm[n] = '\0';
   comm[strcspn (comm, "\n")] = '\0';
   return strncmp (comm, "ferry", 5) == 0 || strncmp (comm, "lt-ferry", 8) == 0;
+}
+
+/* Is the run that made temp dir 'path' still running?  Its lock says
+ * so; a dir without one (made before the lock existed, or by a run
+ * killed between mkdtemp and the lock) is judged by its pid.
+ */
+static bool
+owner_alive (const char *path, pid_t pid)
+{
+  char lock[PATH_MAX];
+  int fd;
+  bool alive;
+
+  if ((size_t) snprintf (lock, sizeof lock, "%s/.lock", path) >= sizeof lock)
+    return true;
+  fd = open (lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd == -1)
+    return ferry_alive (pid);
+  alive = flock (fd, LOCK_EX | LOCK_NB) == -1;
+  close (fd);
+  return alive;
 }
 
 /* A ferry killed by SIGKILL cannot remove its temp dir: the next run
@@ -115,7 +138,7 @@ sweep_stale (const char *base)
       continue;
     if ((size_t) snprintf (path, sizeof path, "%s/%s", base, e->d_name) >= sizeof path ||
         lstat (path, &st) == -1 || !S_ISDIR (st.st_mode) ||
-        st.st_uid != geteuid () || ferry_alive ((pid_t) pid))
+        st.st_uid != geteuid () || owner_alive (path, (pid_t) pid))
       continue;
     debug ("removing the temp dir of an earlier run that was killed: %s", path);
     nftw (path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
@@ -142,6 +165,23 @@ tmpdir_create (void)
     tmpdir_path[0] = '\0';
     return NULL;
   }
+  /* Held while we run (the lock goes with the process, however it
+   * ends): a sweep that can take it knows the owner is gone.
+   */
+  {
+    char lock[PATH_MAX + 8];
+    snprintf (lock, sizeof lock, "%s/.lock", tmpdir_path);
+    tmpdir_lock = open (lock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (tmpdir_lock == -1 || flock (tmpdir_lock, LOCK_EX | LOCK_NB) == -1) {
+      error ("lock temporary directory \"%s\": %m", tmpdir_path);
+      if (tmpdir_lock >= 0) close (tmpdir_lock);
+      tmpdir_lock = -1;
+      unlink (lock);
+      rmdir (tmpdir_path);
+      tmpdir_path[0] = '\0';
+      return NULL;
+    }
+  }
   debug ("temp dir: %s", tmpdir_path);
   return tmpdir_path;
 }
@@ -163,6 +203,9 @@ tmpdir_cleanup (void)
     return;
   nftw (tmpdir_path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   tmpdir_path[0] = '\0';
+  if (tmpdir_lock >= 0)
+    close (tmpdir_lock);
+  tmpdir_lock = -1;
 }
 
 static void

@@ -143,6 +143,25 @@ done
 "$FERRY" inspect --source-only -i disk "$cases/qcow2-1eib/disk.qcow2" -io max-size=2E > /dev/null 2>&1 || true
 [ -z "$(ls -A "$TMPDIR")" ] || fail "sigkill: the next run did not sweep $(ls -A "$TMPDIR")"
 echo "ok: SIGKILL of ferry: its qemu-nbd died with it, the next run swept its temp dir"
+# The sweep goes by the lock each run holds on its temp dir, not by the
+# process's name or pid: a live run under another name (a test program,
+# a renamed binary) keeps its dir, and a dead run's dir goes even when
+# its pid now belongs to another process.
+mkdir "$TMPDIR/ferry-1.live00" "$TMPDIR/ferry-$$.dead00"
+: > "$TMPDIR/ferry-1.live00/.lock"
+: > "$TMPDIR/ferry-$$.dead00/.lock"
+flock "$TMPDIR/ferry-1.live00/.lock" sleep 30 &
+holder=$!
+for (( i = 0; i < 100; i++ )); do
+    ! flock -n "$TMPDIR/ferry-1.live00/.lock" true 2>/dev/null || { sleep 0.05; continue; }
+    break
+done
+"$FERRY" inspect --source-only -i disk "$cases/qcow2-1eib/disk.qcow2" -io max-size=2E > /dev/null 2>&1 || true
+[ -d "$TMPDIR/ferry-1.live00" ] || fail "sweep: a running owner's temp dir was removed"
+[ ! -e "$TMPDIR/ferry-$$.dead00" ] || fail "sweep: a dead run's temp dir (its pid reused) was kept"
+kill "$holder"; wait "$holder" 2>/dev/null || true
+rm -rf "$TMPDIR/ferry-1.live00"
+echo "ok: the sweep keeps a locked temp dir and removes an unlocked one, whatever the pid"
 # No sandbox to be had (here: bubblewrap hidden by a private mount
 # namespace): refused with the reason, unless -io unconfined.
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
