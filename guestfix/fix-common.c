@@ -618,29 +618,15 @@ initramfs_plan (guestfs_h *g, const struct guest *gu,
 }
 
 int
-initramfs_verify (guestfs_h *g, struct guest_kernel *k, const char *path,
-                  const struct fix_params *p, const char *tool)
+initramfs_check (struct guest_kernel *k, const char *path, char **files,
+                 const struct fix_params *p, const char *tool)
 {
   const char *const *mods = p->target->initramfs_modules;
-  const char *tmpdir = tmpdir_create ();
-  CLEANUP_FREE char *local = NULL;
 
   free (k->initrd);
   k->initrd = strdup (path);
   free_string_list (k->initrd_files);
-  k->initrd_files = NULL;
-  if (tmpdir == NULL)
-    return -1;
-  if (asprintf (&local, "%s/initrd.new", tmpdir) == -1) {
-    error ("read back \"%s\": %m", path);
-    return -1;
-  }
-  if (guestfs_download (g, path, local) == -1) {
-    error ("read back \"%s\": %s", path, guestfs_last_error (g));
-    return -1;
-  }
-  k->initrd_files = initramfs_list (local);
-  unlink (local);
+  k->initrd_files = files;
   if (k->initrd_files == NULL)
     return -1;
   /* Never hand over a guest whose initramfs still lacks a boot driver. */
@@ -651,6 +637,29 @@ initramfs_verify (guestfs_h *g, struct guest_kernel *k, const char *path,
       return -1;
     }
   return 0;
+}
+
+int
+initramfs_verify (guestfs_h *g, struct guest_kernel *k, const char *path,
+                  const struct fix_params *p, const char *tool)
+{
+  const char *tmpdir = tmpdir_create ();
+  CLEANUP_FREE char *local = NULL;
+  char **files;
+
+  if (tmpdir == NULL)
+    return -1;
+  if (asprintf (&local, "%s/initrd.new", tmpdir) == -1) {
+    error ("read back \"%s\": %m", path);
+    return -1;
+  }
+  if (guestfs_download (g, path, local) == -1) {
+    error ("read back \"%s\": %s", path, guestfs_last_error (g));
+    return -1;
+  }
+  files = initramfs_list (local);
+  unlink (local);
+  return initramfs_check (k, path, files, p, tool);
 }
 
 char *

@@ -92,14 +92,15 @@ fix_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
        * guest now, on the host, instead of rebuilding it in the
        * appliance.
        */
-      int added = initramfs_add_modules (g, k, to_add);
+      char **files = NULL;
+      int added = initramfs_add_modules (g, k, to_add, &files);
       if (added == -1)
         return -1;
       if (added == 1) {
         CLEANUP_FREE char *why = NULL;
         debug ("added the modules to the initramfs of %s in %.1f s",
                k->version, now_seconds () - t0);
-        if (initramfs_verify (g, k, initrd, p, "adding the modules") == -1)
+        if (initramfs_check (k, initrd, files, p, "adding the modules") == -1)
           return -1;
         if (asprintf (&why, "%s to the initramfs as it was, not rebuilt by "
                       "update-initramfs", reason) == -1) {

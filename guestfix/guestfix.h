@@ -156,12 +156,14 @@ extern int initramfs_split (const char *path, uint64_t *offset,
  * from the guest's /lib/modules, module indexes from the host's depmod
  * (confined), merged into the image's main archive and recompressed
  * with its own compressor.  What update-initramfs would do, without
- * running the guest's tools in the appliance.  Returns 1 when done, 0
+ * running the guest's tools in the appliance.  On 1, *files (owned)
+ * lists the new image, read from the copy it uploaded (so that it is
+ * not downloaded again to be checked).  Returns 1 when done, 0
  * when this image is not one it can extend (the caller then runs
  * update-initramfs), -1 after error().
  */
 extern int initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
-                                  char *const *to_add);
+                                  char *const *to_add, char ***files);
 /* initramfs-merge.c: the parts of it that read the guest's bytes.
  * modules_dep_closure: the relative paths (owned) of modules 'mods'
  * and of everything they depend on, by the modules.dep text 'dep'; NULL
@@ -331,6 +333,12 @@ extern int initramfs_plan (guestfs_h *g, const struct guest *gu,
 extern int initramfs_verify (guestfs_h *g, struct guest_kernel *k,
                              const char *path, const struct fix_params *p,
                              const char *tool);
+/* The same for an image already listed on the host: files (owned,
+ * NULL after an error) are the names in the new image at path.
+ */
+extern int initramfs_check (struct guest_kernel *k, const char *path,
+                            char **files, const struct fix_params *p,
+                            const char *tool);
 /* "add virtio_blk virtio_net" for the report (owned). */
 extern char *initramfs_reason (const struct guest_kernel *k, char **to_add);
 /* Append lines to a guest config file (created if missing) unless every

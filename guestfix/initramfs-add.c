@@ -165,7 +165,7 @@ work_free (struct work *w)
 
 int
 initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
-                       char *const *to_add)
+                       char *const *to_add, char ***files)
 {
   __attribute__ ((cleanup (work_free))) struct work w = { 0 };
   CLEANUP_FREE char *prefix = NULL, *dep = NULL, *depfile = NULL;
@@ -176,6 +176,7 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
   uint64_t split;
   bool exists;
 
+  *files = NULL;
   if (tmp == NULL)
     return -1;
   if (k->initrd == NULL || k->initrd_files == NULL || !initramfs_safe_rel (k->version) ||
@@ -316,8 +317,12 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
     if (fsync (ofd) == -1)
       goto sys;
   }
+  if ((*files = initramfs_list (out)) == NULL)
+    return -1;
   if (guestfs_upload (g, out, k->initrd) == -1) {
     error ("write \"%s\": %s", k->initrd, guestfs_last_error (g));
+    free_string_list (*files);
+    *files = NULL;
     return -1;
   }
   return 1;
