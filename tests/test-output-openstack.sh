@@ -76,10 +76,13 @@ stop_proxies() { local p; for p in "${proxies[@]}"; do kill "$p" 2>/dev/null || 
 at_exit stop_proxies
 start_proxy() {
     local log="$1" i; shift
+    # The file exists before the first read (the background job may
+    # not have opened it yet).
+    : > "$log"
     /usr/bin/python3 "$cloud/fault-proxy.py" "${@:1:$#-2}" 0 "${@: -2}" > "$log" 2>&1 &
     proxies+=($!)
     for (( i = 0; i < 100; i++ )); do
-        port=$(sed -n '1s/^listening //p' "$log")
+        port=$(sed -n '1s/^listening //p' "$log") || true
         [ -z "$port" ] || return 0
         kill -0 "${proxies[-1]}" 2>/dev/null || fail "fault-proxy.py failed: $(cat "$log")"
         sleep 0.1
