@@ -31,11 +31,13 @@
 #define REQUEST_SIZE (512 * 1024)
 #endif
 #define MAX_WORKERS 8
+#define MAX_BLOCK_WORKERS 64
 
 #define ALIGN (64 * 1024)
 
 struct job {
   const char *src_uri;
+  size_t buf_size;              /* the largest request */
   struct copy_dest *dest;
   const char *label;
   const struct copy_chunk *chunks;
@@ -44,6 +46,7 @@ struct job {
   atomic_uint_fast64_t done;    /* bytes of chunks finished */
   atomic_uint_fast64_t written; /* bytes actually written */
   atomic_bool failed;
+  bool output_said;             /* the output's callback called error() */
   pthread_mutex_t err_lock;
   char err[512];                /* first worker error */
 };
@@ -79,13 +82,20 @@ is_zero (const char *buf, size_t len)
   return memcmp (buf, buf + 16, len - 16) == 0;
 }
 
+/* A worker's job and its index. */
+struct wjob {
+  struct job *j;
+  unsigned idx;
+};
+
 static void *
 worker (void *arg)
 {
-  struct job *j = arg;
+  struct job *j = ((struct wjob *) arg)->j;
+  unsigned idx = ((struct wjob *) arg)->idx;
   struct nbd_handle *src = nbd_create ();
   struct nbd_handle *dst = NULL;
-  char *buf = malloc (REQUEST_SIZE);
+  char *buf = malloc (j->buf_size);
 
   if (src == NULL || buf == NULL) {
     job_fail (j, "copy \"%s\": %s", "out of memory");
@@ -119,7 +129,18 @@ worker (void *arg)
       break;
     }
     if (!(j->dest->zero_initialized && is_zero (buf, c->length))) {
-      if (dst) {
+      if (j->dest->block) {
+        if (j->dest->block (j->dest->block_opaque, idx, c->offset, buf,
+                            c->length) == -1) {
+          /* The output has said what went wrong. */
+          pthread_mutex_lock (&j->err_lock);
+          j->failed = true;
+          j->output_said = true;
+          pthread_mutex_unlock (&j->err_lock);
+          break;
+        }
+      }
+      else if (dst) {
         if (nbd_pwrite (dst, buf, c->length, c->offset, 0) == -1) {
           job_fail (j, "write \"%s\": %s", nbd_get_error ());
           break;
@@ -521,15 +542,58 @@ copy_stream (struct job *j, size_t nr_workers, const struct copy_opts *o,
   return ret;
 }
 
+/* The map cut into the block_size-aligned blocks it touches (owned
+ * into *out).  0 or -1 after error().
+ */
+static int
+map_blocks (const struct copy_map *map, uint64_t size, uint32_t bs,
+            const char *label, struct copy_chunk **out, size_t *nr)
+{
+  struct copy_chunk *v = NULL;
+  size_t n = 0, cap = 0;
+  uint64_t last = UINT64_MAX;
+
+  for (size_t i = 0; i < map->nr; i++) {
+    const struct copy_chunk *c = &map->v[i];
+    uint64_t b = c->offset / bs, e = (c->offset + c->length - 1) / bs;
+
+    for (; b <= e; b++) {
+      if (b == last)
+        continue;
+      if (n == cap) {
+        struct copy_chunk *t;
+        cap = cap ? cap * 2 : 1024;
+        t = realloc (v, cap * sizeof *v);
+        if (t == NULL) {
+          free (v);
+          error ("copy \"%s\": %m", label);
+          return -1;
+        }
+        v = t;
+      }
+      v[n].offset = b * bs;
+      v[n].length = size - b * bs < bs ? (uint32_t) (size - b * bs) : bs;
+      n++;
+      last = b;
+    }
+  }
+  *out = v;
+  *nr = n;
+  return 0;
+}
+
 int
 copy_disk (const char *src_uri, struct copy_dest *dest,
            const struct copy_map *map, const char *label,
            const struct copy_opts *o, struct copy_stats *st)
 {
   struct extents e = { .v = map->v, .n = map->nr, .data_bytes = map->data_bytes };
+  CLEANUP_FREE struct copy_chunk *blocks = NULL;
   struct job j;
-  pthread_t th[MAX_WORKERS];
+  pthread_t th[MAX_BLOCK_WORKERS];
+  struct wjob wj[MAX_BLOCK_WORKERS];
   size_t nr_workers = o->workers ? o->workers : 4, started = 0;
+  uint64_t total = e.data_bytes;
   double t0 = now_seconds ();
   int ret = -1;
 
@@ -541,6 +605,26 @@ copy_disk (const char *src_uri, struct copy_dest *dest,
   j.label = label;
   j.chunks = e.v;
   j.nr_chunks = e.n;
+  j.buf_size = REQUEST_SIZE;
+  if (dest->block) {
+    size_t nb;
+    uint32_t bs = dest->block_size;
+    if (bs < ALIGN || (bs & (bs - 1)) != 0) {
+      error ("copy \"%s\": the output asked for blocks of %u bytes", label, bs);
+      return -1;
+    }
+    if (map_blocks (map, dest->size, bs, label, &blocks, &nb) == -1)
+      return -1;
+    j.chunks = blocks;
+    j.nr_chunks = nb;
+    j.buf_size = bs;
+    total = 0;
+    for (size_t i = 0; i < nb; i++)
+      total += blocks[i].length;
+    nr_workers = dest->workers ? dest->workers : 16;
+    if (nr_workers > MAX_BLOCK_WORKERS)
+      nr_workers = MAX_BLOCK_WORKERS;
+  }
   pthread_mutex_init (&j.err_lock, NULL);
   if (dest->stream) {
     int r = copy_stream (&j, nr_workers, o, e.data_bytes);
@@ -549,11 +633,14 @@ copy_disk (const char *src_uri, struct copy_dest *dest,
       return -1;
     goto done;
   }
-  if (nr_workers > e.n)
-    nr_workers = e.n ? e.n : 0;
+  if (nr_workers > j.nr_chunks)
+    nr_workers = j.nr_chunks;
 
   for (size_t i = 0; i < nr_workers; i++) {
-    int r = pthread_create (&th[i], NULL, worker, &j);
+    int r;
+    wj[i].j = &j;
+    wj[i].idx = (unsigned) i;
+    r = pthread_create (&th[i], NULL, worker, &wj[i]);
     if (r != 0) {
       errno = r;
       job_fail (&j, "copy \"%s\": start thread: %s", strerror (r));
@@ -565,7 +652,7 @@ copy_disk (const char *src_uri, struct copy_dest *dest,
   while (started > 0) {
     bool all_done = atomic_load (&j.next) >= j.nr_chunks + started;
     if (o->progress)
-      o->progress (o->progress_data, atomic_load (&j.done), e.data_bytes);
+      o->progress (o->progress_data, atomic_load (&j.done), total);
     if (all_done || j.failed)
       break;
     usleep (200000);
@@ -573,10 +660,11 @@ copy_disk (const char *src_uri, struct copy_dest *dest,
   for (size_t i = 0; i < started; i++)
     pthread_join (th[i], NULL);
   if (o->progress && !j.failed)
-    o->progress (o->progress_data, atomic_load (&j.done), e.data_bytes);
+    o->progress (o->progress_data, atomic_load (&j.done), total);
   pthread_mutex_destroy (&j.err_lock);
   if (j.failed) {
-    error ("%s", j.err);
+    if (!j.output_said || j.err[0])
+      error ("%s", j.err[0] ? j.err : "the copy failed");
     goto out;
   }
   if (interrupted ()) {

@@ -448,8 +448,12 @@ run_convert (struct convert_opts *o)
     error ("-o \"%s\": unknown output (see ferry --help)", o->output);
     return -1;
   }
-  if (kvlist_check (&o->oo, ops->options, "-o local") == -1)
-    return -1;
+  {
+    char what[64];
+    snprintf (what, sizeof what, "-o %s", ops->name);
+    if (kvlist_check (&o->oo, ops->options, what) == -1)
+      return -1;
+  }
   tname = o->target ? o->target : ops->default_target;
   r.target = target_lookup (tname);
   if (r.target == NULL)
@@ -513,6 +517,7 @@ run_convert (struct convert_opts *o)
       .os = r.gu.product_name, .report_json = report,
       .firmware = r.src.firmware, .os_type = r.gu.type,
       .distro = r.gu.distro, .major = r.gu.major, .minor = r.gu.minor,
+      .arch = r.gu.arch, .cloud_init_version = r.gu.cloud_init_version,
     };
     for (size_t i = 0; r.gu.packages && r.gu.packages[i]; i++)
       if (strcmp (r.gu.packages[i], "qemu-guest-agent") == 0)

@@ -66,6 +66,7 @@ struct guest {
   struct guest_netconf *netconfs;
   size_t nr_netconfs;
   char **packages;              /* installed package names (owned) */
+  char *cloud_init_version;     /* the cloud-init package's version, or NULL (owned) */
   char *fstab;                  /* /etc/fstab content or NULL (owned) */
   char *os_id, *os_id_like;     /* os-release ID= and ID_LIKE= (owned) or NULL */
 };

@@ -33,6 +33,7 @@ guest_free (struct guest *gu)
     free (gu->netconfs[i].path);
   free (gu->netconfs);
   free_string_list (gu->packages);
+  free (gu->cloud_init_version);
   free (gu->fstab);
   memset (gu, 0, sizeof *gu);
 }
@@ -308,8 +309,11 @@ inspect_guest (guestfs_h *g, struct guest *gu)
   read_os_release (g, gu);
 
   apps = guestfs_inspect_list_applications2 (g, root);
-  for (size_t i = 0; apps && i < apps->len; i++)
+  for (size_t i = 0; apps && i < apps->len; i++) {
     string_list_push (&gu->packages, apps->val[i].app2_name);
+    if (strcmp (apps->val[i].app2_name, "cloud-init") == 0 && !gu->cloud_init_version)
+      gu->cloud_init_version = strdup (apps->val[i].app2_version);
+  }
   if (apps)
     guestfs_free_application2_list (apps);
 

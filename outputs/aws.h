@@ -17,6 +17,7 @@
 #define FERRY_AWS_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "http.h"
 #include "sigv4.h"
@@ -103,6 +104,15 @@ struct aws_call {
    */
   const char *const *retry_codes;
   double retry_for;
+  /* The request may not be repeated once it may have reached AWS
+   * (RegisterImage): retried only on throttling and when nothing was
+   * sent.
+   */
+  bool once;
+  /* The URL up to the path instead of the service's endpoint (S3's
+   * virtual-hosted bucket names), or NULL.
+   */
+  const char *base;
 };
 
 /* Sign (again for every attempt, with fresh credentials) and send.
@@ -131,5 +141,134 @@ extern void aws_error_parse (const struct http_response *r, char **code,
  * NULL (owned).  For the small responses of EC2, STS and S3.
  */
 extern char *aws_xml_text (const char *xml, size_t len, const char *name);
+
+/* ---------------------------------------------------------------- */
+/* ebs.c: one snapshot written through the EBS direct APIs. */
+
+#define EBS_BLOCK_SIZE (512 * 1024)
+
+struct ebs_snapshot {
+  char *id;                     /* "snap-..." (owned), NULL before start */
+  uint64_t gib;                 /* VolumeSize */
+  uint64_t nr_blocks;
+  unsigned char (*sums)[32];    /* SHA-256 of each block written (owned) */
+  unsigned char *written;       /* 1 per block written (owned) */
+  double started;               /* when StartSnapshot answered */
+  atomic_uint_fast64_t changed; /* blocks written */
+  atomic_uint_fast64_t sent;    /* bytes sent */
+};
+
+/* StartSnapshot of size bytes (rounded up to whole GiB).  tags:
+ * "KEY=VALUE" strings or NULL.  0 or -1 after error().
+ */
+extern int ebs_start (struct aws_config *cfg, struct ebs_snapshot *s,
+                      uint64_t size, const char *description,
+                      char *const *tags);
+/* PutSnapshotBlock of the block at offset (512 KiB aligned); len may
+ * be short for the disk's last block (it is padded with zeroes).
+ * Thread-safe for distinct blocks.  0 or -1 after error().
+ */
+extern int ebs_put_block (struct aws_config *cfg, struct ebs_snapshot *s,
+                          uint64_t offset, const void *buf, size_t len);
+/* CompleteSnapshot with the count and the LINEAR aggregate checksum. */
+extern int ebs_complete (struct aws_config *cfg, struct ebs_snapshot *s);
+extern void ebs_snapshot_free (struct ebs_snapshot *s);
+
+/* ---------------------------------------------------------------- */
+/* ec2.c: the EC2 query API. */
+
+/* Parameters of a query: "Name" and value pairs, NULL-terminated
+ * (values are encoded here).
+ */
+struct ec2_params {
+  char **v;                     /* name, value, name, value, ..., NULL */
+  size_t n;
+};
+extern int ec2_param (struct ec2_params *p, const char *name, const char *value);
+extern int ec2_paramf (struct ec2_params *p, const char *name, const char *fs, ...)
+  __attribute__ ((format (printf, 3, 4)));
+extern void ec2_params_free (struct ec2_params *p);
+
+/* Action with params (may be NULL); *r holds the XML answer.  once:
+ * see aws_call.  0 or -1 after error(); *err_code as aws_call's.
+ */
+extern int ec2_query (struct aws_config *cfg, const char *action,
+                      const struct ec2_params *p, bool once,
+                      struct http_response *r, char **err_code);
+/* Wait until the snapshot is "completed" (3 answers in a row, as AWS's
+ * eventual consistency wants), at most timeout seconds.
+ */
+extern int ec2_wait_snapshot (struct aws_config *cfg, const char *id,
+                              double timeout);
+extern int ec2_delete_snapshot (struct aws_config *cfg, const char *id);
+extern int ec2_deregister_image (struct aws_config *cfg, const char *id);
+/* The id of the image named name that this account owns (owned, in
+ * *id), or *id NULL.  0 or -1 after error().
+ */
+extern int ec2_find_image (struct aws_config *cfg, const char *name, char **id);
+
+/* ImportSnapshot of s3://bucket/key (format "VMDK", "VHD" or "RAW")
+ * with the service role 'role'; the task id into *task (owned).
+ * A missing or unusable role is said in one line.
+ */
+extern int ec2_import_snapshot (struct aws_config *cfg, const char *bucket,
+                                const char *key, const char *format,
+                                const char *role, const char *description,
+                                char **task);
+/* Poll the import task until it completes (its snapshot id into *snap,
+ * owned), fails (its message) or timeout seconds pass.  Progress and
+ * status messages are shown as they change.
+ */
+extern int ec2_wait_import (struct aws_config *cfg, const char *task,
+                            double timeout, char **snap);
+extern int ec2_cancel_import (struct aws_config *cfg, const char *task);
+
+/* ---------------------------------------------------------------- */
+/* s3.c: an object written by S3 multipart upload, as a stream. */
+
+struct s3_part {
+  char *etag;                   /* (owned) */
+};
+
+struct s3_upload {
+  struct aws_config *cfg;
+  char *bucket, *key;           /* (owned) */
+  char *upload_id;              /* (owned) NULL before s3_upload_start */
+  size_t part_size;
+  /* Two buffers: one fills while the other is sent by a thread. */
+  unsigned char *buf[2];
+  size_t fill;                  /* bytes in buf[cur] */
+  int cur;
+  pthread_t thread;
+  bool busy;                    /* the thread is sending buf[1 - cur] */
+  int thread_result;
+  size_t job_n, job_len;        /* the part the thread sends */
+  const unsigned char *job_data;
+  char **etags;                 /* per part, 1-based number = index + 1 */
+  size_t nr_parts;
+  uint64_t sent;                /* bytes sent */
+  bool completed;
+};
+
+/* Is the bucket there and ours?  0 or -1 after error() saying which. */
+extern int s3_check_bucket (struct aws_config *cfg, const char *bucket);
+/* CreateMultipartUpload of bucket/key, with parts of part_size bytes
+ * (at least 5 MiB).  0 or -1 after error().
+ */
+extern int s3_upload_start (struct s3_upload *u, struct aws_config *cfg,
+                            const char *bucket, const char *key,
+                            size_t part_size);
+/* Append to the object (a vmdk_sink). */
+extern int s3_upload_write (void *u, const void *buf, size_t len);
+/* The last part, then CompleteMultipartUpload. */
+extern int s3_upload_finish (struct s3_upload *u);
+/* AbortMultipartUpload if it was started and not completed (after a
+ * failure); then frees u.  Returns 0 or -1 when the abort failed.
+ */
+extern int s3_upload_abort (struct s3_upload *u);
+extern void s3_upload_free (struct s3_upload *u);
+/* DeleteObject.  0 or -1 after error(). */
+extern int s3_delete (struct aws_config *cfg, const char *bucket,
+                      const char *key);
 
 #endif /* FERRY_AWS_H */

@@ -30,10 +30,43 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static CURLcode init_result;
 static pthread_once_t insecure_once = PTHREAD_ONCE_INIT;
 
+/* One handle per request, but connections, TLS sessions and DNS
+ * answers are shared between them, so that the many small requests of
+ * a block upload (EBS, Azure pages) reuse their connections.
+ */
+static CURLSH *share;
+static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+
+static void
+share_lock (CURL *h, curl_lock_data d, curl_lock_access a, void *u)
+{
+  (void) h; (void) a; (void) u;
+  pthread_mutex_lock (&share_locks[d]);
+}
+
+static void
+share_unlock (CURL *h, curl_lock_data d, void *u)
+{
+  (void) h; (void) u;
+  pthread_mutex_unlock (&share_locks[d]);
+}
+
 static void
 global_init (void)
 {
   init_result = curl_global_init (CURL_GLOBAL_DEFAULT);
+  if (init_result != CURLE_OK)
+    return;
+  for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_init (&share_locks[i], NULL);
+  share = curl_share_init ();
+  if (share == NULL)
+    return;                     /* no sharing: still works */
+  curl_share_setopt (share, CURLSHOPT_LOCKFUNC, share_lock);
+  curl_share_setopt (share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+  curl_share_setopt (share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_share_setopt (share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt (share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 }
 
 static void
@@ -428,6 +461,8 @@ transfer (const struct http_opts *o, const char *method, const char *url,
   curl_easy_setopt (h, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
   curl_easy_setopt (h, CURLOPT_NOSIGNAL, 1L);
+  if (share)
+    curl_easy_setopt (h, CURLOPT_SHARE, share);
   curl_easy_setopt (h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt (h, CURLOPT_USERAGENT, "ferry/" PACKAGE_VERSION);
   curl_easy_setopt (h, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_1_1);
@@ -618,6 +653,54 @@ pause_for (const struct http_opts *o, double seconds)
   }
 }
 
+/* headers plus the attempt's signed headers, into one array (the
+ * strings not copied).  NULL after error().
+ */
+static const char **
+join_headers (const char *const *headers, char *const *extra)
+{
+  size_t n = 0, m = 0;
+  const char **v;
+
+  while (headers && headers[n])
+    n++;
+  while (extra && extra[m])
+    m++;
+  v = calloc (n + m + 1, sizeof *v);
+  if (v == NULL)
+    return NULL;
+  for (size_t i = 0; i < n; i++)
+    v[i] = headers[i];
+  for (size_t i = 0; i < m; i++)
+    v[n + i] = extra[i];
+  return v;
+}
+
+static void
+wipe_strings (char **v)
+{
+  if (v == NULL)
+    return;
+  for (size_t i = 0; v[i]; i++) {
+    explicit_bzero (v[i], strlen (v[i]));
+    free (v[i]);
+  }
+  free (v);
+}
+
+/* Backoff with jitter: between half and all of 'backoff', so that many
+ * threads throttled at once do not come back in step.
+ */
+static double
+jittered (double backoff)
+{
+  static _Thread_local unsigned seed;
+
+  if (seed == 0)
+    seed = (unsigned) (now_seconds () * 1e6) ^ (unsigned) (uintptr_t) &seed;
+  return backoff / 2 + backoff / 2 * ((double) rand_r (&seed) / RAND_MAX);
+}
+
 int
 http_request (const struct http_opts *o, const char *method, const char *url,
               const char *const *headers, const void *body, size_t len,
@@ -625,7 +708,8 @@ http_request (const struct http_opts *o, const char *method, const char *url,
 {
   CLEANUP_FREE char *safe = NULL;
   int retries = o->retries == 0 ? 4 : o->retries < 0 ? 0 : o->retries;
-  bool idem = idempotent (method);
+  bool idem = idempotent (method) ||
+    (o->post_idempotent && strcmp (method, "POST") == 0);
   double backoff = 0.5;
 
   memset (r, 0, sizeof *r);
@@ -636,22 +720,47 @@ http_request (const struct http_opts *o, const char *method, const char *url,
 
   for (int attempt = 1; ; attempt++) {
     struct outcome out = { 0 };
-    int t = transfer (o, method, url, safe, headers, body, len, -1, NULL, r, &out);
+    char **extra = NULL;
+    const char **all = NULL;
+    const char *const *hs = headers;
     double delay;
+    int t;
 
+    if (o->sign) {
+      extra = o->sign (o->opaque, method, url, headers, body, len);
+      if (extra == NULL)
+        return -1;
+      all = join_headers (headers, extra);
+      if (all == NULL) {
+        wipe_strings (extra);
+        error ("%s %s: out of memory", method, safe);
+        return -1;
+      }
+      hs = all;
+    }
+    t = transfer (o, method, url, safe, hs, body, len, -1, NULL, r, &out);
+    free (all);
+    wipe_strings (extra);
     if (t == -1)
       return -1;
     if (t == 0) {
       long st = r->status;
 
-      if (!idem || attempt > retries ||
-          (st != 429 && st != 502 && st != 503 && st != 504))
-        return 0;
-      delay = retry_after (r);
-      if (delay < 0)
-        delay = backoff;
-      debug ("http: %s %s: HTTP %ld, trying again in %.1f s (attempt %d of %d)",
-             method, safe, st, delay, attempt + 1, retries + 1);
+      if (o->retry_response) {
+        delay = o->retry_response (o->opaque, r, attempt);
+        if (delay < 0)
+          return 0;
+      }
+      else {
+        if (!idem || attempt > retries ||
+            (st != 429 && st != 502 && st != 503 && st != 504))
+          return 0;
+        delay = retry_after (r);
+        if (delay < 0)
+          delay = jittered (backoff);
+      }
+      debug ("http: %s %s: HTTP %ld, trying again in %.1f s (attempt %d)",
+             method, safe, st, delay, attempt + 1);
       http_response_free (r);
     }
     else {
@@ -662,7 +771,7 @@ http_request (const struct http_opts *o, const char *method, const char *url,
         error ("%s %s: %s%s", method, safe, out.why, n);
         return -1;
       }
-      delay = backoff;
+      delay = jittered (backoff);
       debug ("http: %s %s: %s, trying again in %.1f s (attempt %d of %d)",
              method, safe, out.why, delay, attempt + 1, retries + 1);
     }

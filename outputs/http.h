@@ -16,6 +16,8 @@
 
 #include "common.h"
 
+struct http_response;
+
 struct http_opts {
   const char *cacert;           /* CA bundle file, or NULL for the system's */
   bool insecure;                /* verify: false: no TLS verification (warned once) */
@@ -26,6 +28,27 @@ struct http_opts {
    * interrupted() is ignored, at most 2 retries, at most 60 s a request.
    */
   bool cleanup;
+
+  /* For signed APIs (outputs/aws-call.c): called before every attempt
+   * of http_request(), it returns the headers to add to that attempt,
+   * such as a fresh signature: NULL-terminated, each string and the
+   * array malloc'd; http_request() wipes and frees them.  NULL after
+   * error() ends the request.
+   */
+  char **(*sign) (void *opaque, const char *method, const char *url,
+                  const char *const *headers, const void *body, size_t len);
+  /* Called for every response of http_request(), in place of the
+   * status rule below: the seconds to wait before trying again, or < 0
+   * to return the response.  attempt counts from 1.  It sets its own
+   * limits; retries still bounds connection failures.
+   */
+  double (*retry_response) (void *opaque, const struct http_response *r,
+                            int attempt);
+  void *opaque;                 /* for sign and retry_response */
+  /* POST requests are safe to repeat after a failure that may have
+   * reached the server (the API is idempotent, or read-only).
+   */
+  bool post_idempotent;
 };
 
 struct http_response {

@@ -44,6 +44,20 @@ struct copy_dest {
    */
   int (*stream) (void *opaque, uint64_t offset, const void *buf, size_t len);
   void *stream_opaque;
+  /* else blocks (EBS snapshot blocks, Azure pages): called from many
+   * threads at once, in any order, once for every block_size-aligned
+   * block of the disk that the map touches; len is block_size, or less
+   * for the disk's last block.  Blocks that read as zeroes are not
+   * passed when zero_initialized.  worker (0 .. workers-1) is the
+   * calling thread's, for per-thread state; block_opaque is shared.
+   * Returns 0, or -1 after error() (the copy then stops).
+   */
+  int (*block) (void *opaque, unsigned worker, uint64_t offset,
+                const void *buf, size_t len);
+  void *block_opaque;
+  uint32_t block_size;          /* with block: a power of two >= 64 KiB */
+  unsigned workers;             /* with block: requests in flight, at most
+                                   64 (0: the engine's default) */
   uint64_t size;                /* virtual size */
   bool zero_initialized;        /* destination reads as zeroes: skip holes */
   bool failed;                  /* set before disk_end when the copy failed */
@@ -68,6 +82,8 @@ struct output_meta {
   const char *distro;           /* "debian", "ubuntu", ... or NULL */
   int major, minor;             /* OS version */
   bool guest_agent;             /* qemu-guest-agent is installed */
+  const char *arch;             /* "x86_64", "aarch64", ... (inspection) or NULL */
+  const char *cloud_init_version; /* the guest's cloud-init, or NULL */
 };
 
 struct output {
