@@ -20,17 +20,20 @@
 
 #include "sigv4.h"
 
+/* Wipe and free a string. */
+static void
+wipe_free (char *s)
+{
+  if (s)
+    OPENSSL_cleanse (s, strlen (s));
+  free (s);
+}
+
 void
 aws_creds_clear (struct aws_creds *c)
 {
-  if (c->secret_key) {
-    OPENSSL_cleanse (c->secret_key, strlen (c->secret_key));
-    free (c->secret_key);
-  }
-  if (c->session_token) {
-    OPENSSL_cleanse (c->session_token, strlen (c->session_token));
-    free (c->session_token);
-  }
+  wipe_free (c->secret_key);
+  wipe_free (c->session_token);
   free (c->access_key);
   c->access_key = c->secret_key = c->session_token = NULL;
   c->expiration = 0;
@@ -68,10 +71,8 @@ sigv4_free_headers (char **h)
 
   if (h == NULL)
     return;
-  for (i = 0; h[i]; i++) {
-    OPENSSL_cleanse (h[i], strlen (h[i]));
-    free (h[i]);
-  }
+  for (i = 0; h[i]; i++)
+    wipe_free (h[i]);
   free (h);
 }
 
@@ -153,13 +154,16 @@ sigv4_uri_encode (const char *s, bool keep_slash)
   return sbuf_take (&b);
 }
 
+/* The byte written "XX" at s, or -1. */
 static int
-hexval (int c)
+hexbyte (const char *s)
 {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  unsigned char h = s[0], l = s[1];
+
+  if (!isxdigit (h) || !isxdigit (l))
+    return -1;
+  return (isdigit (h) ? h - '0' : tolower (h) - 'a' + 10) * 16
+    + (isdigit (l) ? l - '0' : tolower (l) - 'a' + 10);
 }
 
 /* Decode %XX in n bytes of s (a stray '%' is kept), then encode.
@@ -175,9 +179,8 @@ reencode (const char *s, size_t n)
   if (d == NULL)
     return NULL;
   for (i = 0; i < n; i++) {
-    if (s[i] == '%' && i + 2 < n
-        && hexval (s[i + 1]) >= 0 && hexval (s[i + 2]) >= 0) {
-      d[j++] = hexval (s[i + 1]) * 16 + hexval (s[i + 2]);
+    if (s[i] == '%' && i + 2 < n && hexbyte (&s[i + 1]) >= 0) {
+      d[j++] = hexbyte (&s[i + 1]);
       i += 2;
     }
     else
@@ -270,12 +273,9 @@ kv_free (struct pair *v, size_t n)
 {
   size_t i;
 
-  for (i = 0; i < n; i++) {
+  for (i = 0; v && i < n; i++) {
     free (v[i].name);
-    if (v[i].value) {
-      OPENSSL_cleanse (v[i].value, strlen (v[i].value));
-      free (v[i].value);
-    }
+    wipe_free (v[i].value);     /* X-Amz-Security-Token's */
   }
   free (v);
 }
@@ -327,12 +327,12 @@ split_header (const char *h, struct pair *kv)
   size_t i, n;
   struct sbuf b = SBUF_INIT;
 
-  if (colon == NULL || colon == h) {
-    error ("sign aws request: a header has no name");
+  for (n = colon ? colon - h : 0; n > 0 && isspace ((unsigned char) h[n - 1]); n--)
+    ;
+  if (n == 0) {
+    error ("sign aws request: a header has no name or no ':'");
     return -1;
   }
-  for (n = colon - h; n > 0 && isspace ((unsigned char) h[n - 1]); n--)
-    ;
   if ((kv->name = strndup (h, n)) == NULL)
     goto nomem;
   for (i = 0; i < n; i++)
@@ -374,9 +374,9 @@ sigv4_sign (const struct aws_creds *c, const char *region,
             const char *payload_hash, unsigned flags, time_t now)
 {
   const char *p, *host, *path, *query = NULL, *port = NULL;
-  size_t hostlen, pathlen, querylen = 0, nh = 0, nv = 0, i;
+  size_t hostlen, pathlen, querylen = 0, nh = 0, nv = 0, i, slen;
   bool https;
-  char stamp[17], hex[65], sig[65], **out = NULL;
+  char stamp[17], hex[65], sig[65], **out = NULL, **ret = NULL;
   unsigned char key[32], md[32];
   struct pair *v = NULL;
   struct sbuf cr = SBUF_INIT, sh = SBUF_INIT, sts = SBUF_INIT;
@@ -437,7 +437,6 @@ sigv4_sign (const struct aws_creds *c, const char *region,
         || ((flags & SIGV4_CONTENT_SHA256)
             && strcmp (v[nv].name, "x-amz-content-sha256") == 0)) {
       error ("sign aws request: the caller set header \"%s\"", v[nv].name);
-      nv++;
       goto err;
     }
   }
@@ -489,14 +488,13 @@ sigv4_sign (const struct aws_creds *c, const char *region,
   sigv4_sha256_hex (cr.s, cr.len, hex);
   if (sbuf_printf (&sts, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s",
                    stamp, stamp, region, service, hex) == -1
-      || asprintf (&secret, "AWS4%s", c->secret_key) == -1)
+      || (secret = malloc ((slen = strlen (c->secret_key)) + 5)) == NULL)
     goto nomem;
-  {
-    char date[9];
-    snprintf (date, sizeof date, "%.8s", stamp);
-    hmac (secret, strlen (secret), date, key);
-    OPENSSL_cleanse (secret, strlen (secret));
-  }
+  memcpy (secret, "AWS4", 4);
+  memcpy (secret + 4, c->secret_key, slen + 1);
+  snprintf (hex, sizeof hex, "%.8s", stamp);
+  hmac (secret, slen + 4, hex, key);
+  OPENSSL_cleanse (secret, slen + 4);
   hmac (key, 32, region, md);
   hmac (md, 32, service, key);
   hmac (key, 32, "aws4_request", md);
@@ -513,19 +511,17 @@ sigv4_sign (const struct aws_creds *c, const char *region,
     goto nomem;
   }
   OPENSSL_cleanse (sig, sizeof sig);
-  kv_free (v, nv);
-  sbuf_free (&cr);
-  sbuf_free (&sh);
-  sbuf_free (&sts);
-  return out;
+  ret = out;
+  out = NULL;
+  goto err;
 
  nomem:
   error ("sign aws request: out of memory");
  err:
-  kv_free (v, nv);
+  kv_free (v, nh + 4);          /* every slot: a failed one may be half set */
   sbuf_free (&cr);
   sbuf_free (&sh);
   sbuf_free (&sts);
   sigv4_free_headers (out);
-  return NULL;
+  return ret;
 }

@@ -301,6 +301,30 @@ check_refused (const char *url, const char *header, const char *what)
   sigv4_free_headers (h);
 }
 
+/* The Authorization of a GET of url. */
+static char *
+authorization (const char *url, unsigned flags)
+{
+  struct aws_creds c = { (char *) "AKIDEXAMPLE", (char *) "secret", NULL, 0 };
+  char **h = sigv4_sign (&c, "us-east-1", "service", "GET", url, NULL,
+                         "UNSIGNED-PAYLOAD", flags, 1440938160);
+  char *r = h ? strdup (h[1]) : NULL;
+
+  sigv4_free_headers (h);
+  return r;
+}
+
+/* Both URLs sign the same (or differently, if !same). */
+static void
+check_same (const char *a, const char *b, unsigned flags, bool same,
+            const char *what)
+{
+  CLEANUP_FREE char *x = authorization (a, flags);
+  CLEANUP_FREE char *y = authorization (b, flags);
+
+  CHECK (x && y && (strcmp (x, y) == 0) == same, what);
+}
+
 int
 main (void)
 {
@@ -336,6 +360,23 @@ main (void)
   check_encode ("a b/~-_.Z9\xc3\xbc+=&%", true, "a%20b/~-_.Z9%C3%BC%2B%3D%26%25");
   check_encode ("a b/~", false, "a%20b%2F~");
   check_encode ("", false, "");
+
+  check_same ("https://h/?a=%7e&b=%2f&c=%41&d=%c3%bc", "https://h/?a=~&b=%2F&c=A&d=%C3%BC",
+              0, true, "query values decoded and encoded again");
+  check_same ("https://h/?a=+", "https://h/?a=%2B", 0, true, "'+' in the query is literal");
+  check_same ("https://h/?a=%zz&b=%4", "https://h/?a=%25zz&b=%254", 0, true,
+              "a stray '%' in the query is encoded");
+  check_same ("https://h/?b&a=1&&", "https://h/?a=1&b=", 0, true,
+              "empty parameters dropped, sorted by name");
+  check_same ("https://h/a#frag", "https://h/a", 0, true, "fragment ignored");
+  check_same ("https://[::1]:443/", "https://[::1]/", 0, true, "ipv6 default port");
+  check_same ("https://[::1]:8443/", "https://[::1]/", 0, false, "ipv6 port kept");
+  check_same ("http://h:443/", "http://h/", 0, false, ":443 kept for http");
+  check_same ("https://h:80/", "https://h/", 0, false, ":80 kept for https");
+  check_same ("https://h", "https://h/", 0, true, "empty path is /");
+  check_same ("https://h/a%2Fb", "https://h/a/b", 0, false, "an encoded / is not a /");
+  check_same ("https://h/a/./b", "https://h/a/b", SIGV4_S3, false, "s3 path not normalised");
+  check_same ("https://h/a%20b", "https://h/a b", SIGV4_S3, false, "s3 path not encoded again");
 
   check_refused ("ftp://example.com/", "A: b", "not http");
   check_refused ("https:///path", "A: b", "no host");
