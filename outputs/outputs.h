@@ -162,6 +162,42 @@ struct qcow2_layout {
 extern int qcow2_layout (const char *path, uint64_t vsize,
                          const struct copy_map *map, struct qcow2_layout *lay);
 
+/* vmdk-stream.c: a streamOptimized VMDK written in one pass, for the
+ * AWS import method (no temporary file; qemu-img cannot write this
+ * format to a pipe).  The caller feeds the disk's data in guest order
+ * (as the copy engine's stream callback gets it); the writer hands out
+ * the file's bytes in order, without gaps, through 'sink', which
+ * returns 0, or -1 after error().  The writer owns nothing of the
+ * caller's: 'opaque' and the buffers stay the caller's.  The file
+ * ends after vmdk_stream_finish(); vmdk_stream_free() frees the
+ * writer whether or not it finished.
+ */
+struct vmdk_stream;
+typedef int (*vmdk_sink) (void *opaque, const void *buf, size_t len);
+/* Writes the header and descriptor through sink at once.  A size not a
+ * multiple of 512 is rounded up.  NULL after error().
+ */
+extern struct vmdk_stream *vmdk_stream_new (uint64_t virtual_size,
+                                            vmdk_sink sink, void *opaque);
+/* Data at offset: increasing offsets (gaps read as zeroes), any
+ * alignment and length; buf NULL means zeroes.  All-zero grains are
+ * not stored.  0, or -1 after error() (and every later call fails).
+ */
+extern int vmdk_stream_write (struct vmdk_stream *v, uint64_t offset,
+                              const void *buf, size_t len);
+/* The last grain, the remaining grain tables, the grain directory,
+ * the footer and the end-of-stream marker.  0 or -1 after error().
+ */
+extern int vmdk_stream_finish (struct vmdk_stream *v);
+extern void vmdk_stream_free (struct vmdk_stream *v);
+/* An upper bound of the file's size (to size S3 parts) when data_bytes
+ * covers every 64 KiB grain the data touches: a copy_map's data_bytes
+ * is (its chunks start on 64 KiB boundaries and only the disk's last
+ * chunk is cut short), as is the number of touched grains * 65536.
+ */
+extern uint64_t vmdk_stream_max_size (uint64_t virtual_size,
+                                      uint64_t data_bytes);
+
 /* ---------------------------------------------------------------- */
 /* openstack.c: credentials, Keystone v3 and requests to Glance. */
 
