@@ -339,7 +339,7 @@ copy_disks (struct convert_opts *o, struct run *r)
 
   for (size_t i = 0; i < r->src.nr_disks; i++) {
     struct source_disk *d = &r->src.disks[i];
-    struct copy_dest dest;
+    struct copy_dest dest = { .fd = -1 };
     struct copy_stats st;
     struct copy_map map = { 0 };
     const char *uri = NULL;

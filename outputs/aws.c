@@ -298,6 +298,7 @@ aws_disk_begin (struct output *o, size_t i, const struct source_disk *sd,
 
   d->size = sd->virtual_size;
   d->cfg = &a->cfg;
+  dest->fd = -1;
   dest->size = sd->virtual_size;
   dest->zero_initialized = true;
   if (!a->import) {

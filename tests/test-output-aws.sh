@@ -170,7 +170,7 @@ copy_ok() {   # WHAT [ENV...] -- [ARGS...]: a copy that must succeed; sets $snap
     while [ "$1" != "--" ]; do envs+=("$1"); shift; done; shift
     n=$((n + 1))
     "${aws_env[@]}" AWS_ENDPOINT_URL="$FAKE" "${envs[@]}" "$FERRY" copy --machine-readable \
-        -i disk "$small" -o aws -oo image-name="small-$n" "$@" > "$tmpdir/ok.jsonl" 2> "$tmpdir/ok.err" || rc=$?
+        -if raw -i disk "$small" -o aws -oo image-name="small-$n" "$@" > "$tmpdir/ok.jsonl" 2> "$tmpdir/ok.err" || rc=$?
     cat "$tmpdir/ok.err" >> "$tmpdir/all.err"; cat "$tmpdir/ok.jsonl" >> "$tmpdir/all.err"
     [ "$rc" = 0 ] || fail "$what: exit $rc: $(grep -v '^ferry: debug' "$tmpdir/ok.err" | tail -3)"
     snapshot=$(jq -r 'select(.type == "output") | .snapshots[0]' "$tmpdir/ok.jsonl")
@@ -184,7 +184,7 @@ copy_fails() {   # WHAT PATTERN [ENV...] -- [ARGS...]: exit 1, one error line, n
     n=$((n + 1))
     before=$(leftovers)
     "${aws_env[@]}" AWS_ENDPOINT_URL="$FAKE" "${envs[@]}" "$FERRY" copy \
-        -i disk "$small" -o aws -oo image-name="small-$n" "$@" > /dev/null 2> "$tmpdir/bad.err" || rc=$?
+        -if raw -i disk "$small" -o aws -oo image-name="small-$n" "$@" > /dev/null 2> "$tmpdir/bad.err" || rc=$?
     cat "$tmpdir/bad.err" >> "$tmpdir/all.err"
     err=$(grep '^ferry: ' "$tmpdir/bad.err" | grep -v '^ferry: \(warning\|debug\)' || true)
     [ "$rc" = 1 ] || fail "$what: expected exit 1, got $rc: $(cat "$tmpdir/bad.err")"
@@ -225,7 +225,7 @@ copy_fails "name taken" 'an image named "copy-1" exists already' "${keys[@]}" --
 # SIGINT while blocks are in flight (one stalls 3 s).
 faults '[{"match": {"op": "PutSnapshotBlock", "index": 22}, "fault": "stall", "seconds": 3, "times": 1}]'
 before=$(leftovers); rc=0
-"${aws_env[@]}" "${keys[@]}" AWS_ENDPOINT_URL="$FAKE" "$FERRY" copy -i disk "$small" -o aws \
+"${aws_env[@]}" "${keys[@]}" AWS_ENDPOINT_URL="$FAKE" "$FERRY" copy -if raw -i disk "$small" -o aws \
     -oo image-name=small-int > /dev/null 2> "$tmpdir/int.err" &
 pid=$!
 for (( i = 0; i < 100; i++ )); do
