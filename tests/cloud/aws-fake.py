@@ -42,11 +42,13 @@ Files in DIR (the test writes the first four; re-read when used):
                   "service": "ebs"}, "fault": "throttle", "times": 1,
                   "seconds": 10}]   (match keys optional; times default 1;
                 seconds is for "stall").  Faults: throttle 503 500 cut
-                notfound denied validation expired stall.  Counts restart
+                notfound denied validation expired stall; "times": null
+                or -1 for every matching request.  Counts restart
                 when the file's content changes; POST /_fake/faults (a JSON
                 list) writes it.
   faults.log    one JSON line per fault injected
-  requests.jsonl  one JSON line per signed request: method, path, op,
+  requests.jsonl  one JSON line per request (IMDS ones too, service imds):
+                method, path, op,
                 service, region, access_key, signed_headers, body_signed,
                 index, status, error, fault (never a secret)
   snapshots/ID/INDEX  the blocks written;  state.json  GET /_fake/state
@@ -224,7 +226,8 @@ class State:
                     continue
                 key = (gen, n)
                 used = self.fault_counts.get(key, 0)
-                if used >= r.get("times", 1):
+                times = r.get("times", 1)
+                if times is not None and 0 <= times <= used:
                     continue
                 self.fault_counts[key] = used + 1
                 self.log("faults.log", {"time": iso(now()), "op": op,
@@ -1164,6 +1167,14 @@ class Handler(BaseHTTPRequestHandler):
     def imds(self, path):
         self.read_body()
         st, o = self.server.st, self.server.opts
+        try:
+            self.imds_reply(path, st, o)
+        finally:
+            st.log("requests.jsonl", {"time": iso(now()), "service": "imds",
+                                      "method": self.command, "path": path,
+                                      "op": None, "status": self.status})
+
+    def imds_reply(self, path, st, o):
         if path == "/latest/api/token":
             if self.command != "PUT":
                 return self.reply(405, "", "text/plain")
