@@ -331,6 +331,11 @@ aws_disk_begin (struct output *o, size_t i, const struct source_disk *sd,
 
     while ((max + part - 1) / part > 9000)
       part *= 2;
+    if (part > (UINT64_C(5) << 30)) {
+      error ("-o aws: disk %zu is too large for S3 (10,000 parts of at most 5 GiB): use method=ebs",
+             i + 1);
+      return -1;
+    }
     strftime (stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r (&t, &tm));
     if (asprintf (&d->key, "ferry/%s-%s-disk%zu.vmdk", a->name, stamp, i + 1) == -1) {
       d->key = NULL;
