@@ -24,6 +24,8 @@ packages=(
     busybox-static btrfs-progs lvm2 xfsprogs
     # -o openstack tests: real Keystone and Glance on 127.0.0.1
     keystone glance-api uwsgi uwsgi-plugin-python3 python3-openstackclient curl openssl
+    # -o aws tests: S3 from Ceph radosgw on a memstore cluster; RBD later
+    ceph-mon ceph-osd radosgw ceph-common awscli librbd-dev
 )
 if [ "$(id -u)" -ne 0 ]; then
     echo "quickstart.sh: run as root (it installs packages and builds a guest image)" >&2
@@ -36,8 +38,8 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -q
-    # Keystone and Glance must not start as system services (the tests
-    # start their own): keep invoke-rc.d from starting anything.
+    # Keystone, Glance and Ceph must not start as system services (the
+    # tests start their own): keep invoke-rc.d from starting anything.
     policy=
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
