@@ -31,9 +31,8 @@ static const char *const throttle_codes[] = {
   "Throttling", "ThrottlingException", "ThrottledException",
   "RequestThrottledException", "RequestThrottled", "RequestLimitExceeded",
   "TooManyRequestsException", "ProvisionedThroughputExceededException",
-  "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+  "TransactionInProgressException", "BandwidthLimitExceeded",
   "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
-  "InternalServerException", "InternalError", "ServiceUnavailable",
   NULL
 };
 
@@ -117,8 +116,8 @@ aws_error_parse (const struct http_response *r, char **code, char **message)
   /* "com.amazonaws.ebs#ValidationException" */
   if (c && strchr (c, '#'))
     memmove (c, strchr (c, '#') + 1, strlen (strchr (c, '#') + 1) + 1);
-  *code = c ? utf8_sanitise (c) : NULL;
-  *message = m ? utf8_sanitise (m) : NULL;
+  *code = c && *c ? utf8_sanitise (c) : NULL;
+  *message = m && *m ? utf8_sanitise (m) : NULL;
   free (c);
   free (m);
   if (*message && strlen (*message) > 400)
@@ -181,7 +180,10 @@ retry_hook (void *opaque, const struct http_response *r, int attempt)
   }
   if (attempt >= MAX_ATTEMPTS)
     return -1;
-  if (!(in_list (throttle_codes, code) ||
+  /* A 503 was not processed: safe to repeat even when the request is
+   * not; another 5xx may have been.
+   */
+  if (!(in_list (throttle_codes, code) || r->status == 503 ||
         (r->status >= 500 && !x->c->once) ||
         (code && strcmp (code, "ValidationException") == 0 && msg &&
          strstr (msg, "Failed to read block data"))))
@@ -232,12 +234,17 @@ aws_call (struct aws_config *cfg, const struct aws_call *c,
     return (int) r->status;
 
   aws_error_parse (r, &code, &msg);
-  if (code || msg)
-    error ("%s: %s%s%s", c->what, code ? code : "", code && msg ? ": " : "",
+  if (!(err_code && in_list (c->quiet_codes, code))) {
+    CLEANUP_FREE char *d = code || msg ? NULL : http_describe (r);
+    /* While cleaning up after a failure, the failure has been said:
+     * what cannot be removed is a warning.
+     */
+    void (*say) (const char *, ...) = cfg->http.cleanup ? warning : error;
+    if (code || msg)
+      say ("%s: %s%s%s", c->what, code ? code : "", code && msg ? ": " : "",
            msg ? msg : "");
-  else {
-    CLEANUP_FREE char *d = http_describe (r);
-    error ("%s: %s", c->what, d ? d : "error");
+    else
+      say ("%s: %s", c->what, d ? d : "error");
   }
   if (err_code) {
     *err_code = code;

@@ -381,8 +381,16 @@ aws_disk_end (struct output *o, size_t i, struct copy_dest *dest)
   if (ec2_import_snapshot (&a->cfg, a->bucket, d->key, "VMDK", a->role,
                            a->description, &d->task) == -1)
     return -1;
-  if (ec2_wait_import (&a->cfg, d->task, 6 * 3600, &d->snap) == -1)
-    return -1;
+  {
+    bool ended;
+    if (ec2_wait_import (&a->cfg, d->task, 6 * 3600, &d->snap, &ended) == -1) {
+      if (ended) {
+        free (d->task);
+        d->task = NULL;
+      }
+      return -1;
+    }
+  }
   free (d->task);
   d->task = NULL;
   info ("disk %zu: imported as %s", i + 1, d->snap);

@@ -113,6 +113,10 @@ struct aws_call {
    * virtual-hosted bucket names), or NULL.
    */
   const char *base;
+  /* Error codes the caller explains itself: for these, -1 is returned
+   * with *err_code set and nothing said (NULL-terminated, or NULL).
+   */
+  const char *const *quiet_codes;
 };
 
 /* Sign (again for every attempt, with fresh credentials) and send.
@@ -195,6 +199,11 @@ extern void ec2_params_free (struct ec2_params *p);
 extern int ec2_query (struct aws_config *cfg, const char *action,
                       const struct ec2_params *p, bool once,
                       struct http_response *r, char **err_code);
+/* The same, saying nothing for the error codes in quiet (see aws_call). */
+extern int ec2_query_quiet (struct aws_config *cfg, const char *action,
+                            const struct ec2_params *p, bool once,
+                            const char *const *quiet,
+                            struct http_response *r, char **err_code);
 /* Wait until the snapshot is "completed" (3 answers in a row, as AWS's
  * eventual consistency wants), at most timeout seconds.
  */
@@ -217,10 +226,11 @@ extern int ec2_import_snapshot (struct aws_config *cfg, const char *bucket,
                                 char **task);
 /* Poll the import task until it completes (its snapshot id into *snap,
  * owned), fails (its message) or timeout seconds pass.  Progress and
- * status messages are shown as they change.
+ * status messages are shown as they change.  *ended: the task is over
+ * (completed or failed), so there is nothing to cancel.
  */
 extern int ec2_wait_import (struct aws_config *cfg, const char *task,
-                            double timeout, char **snap);
+                            double timeout, char **snap, bool *ended);
 extern int ec2_cancel_import (struct aws_config *cfg, const char *task);
 
 /* ---------------------------------------------------------------- */

@@ -72,6 +72,15 @@ ec2_query (struct aws_config *cfg, const char *action,
            const struct ec2_params *p, bool once, struct http_response *r,
            char **err_code)
 {
+  return ec2_query_quiet (cfg, action, p, once, NULL, r, err_code);
+}
+
+int
+ec2_query_quiet (struct aws_config *cfg, const char *action,
+                 const struct ec2_params *p, bool once,
+                 const char *const *quiet, struct http_response *r,
+                 char **err_code)
+{
   struct sbuf body = SBUF_INIT;
   CLEANUP_FREE char *b = NULL;
   const char *const h[] = {
@@ -94,6 +103,7 @@ ec2_query (struct aws_config *cfg, const char *action,
     struct aws_call c = {
       .service = AWS_EC2, .method = "POST", .path = "/", .headers = h,
       .body = b, .len = strlen (b), .what = action, .once = once,
+      .quiet_codes = quiet,
     };
     if (aws_call (cfg, &c, r, err_code) == -1)
       return -1;
@@ -225,12 +235,13 @@ ec2_import_snapshot (struct aws_config *cfg, const char *bucket,
       ec2_param (&p, "Description", description) == -1 ||
       ec2_param (&p, "RoleName", role) == -1)
     goto out;
-  if (ec2_query (cfg, "ImportSnapshot", &p, true, &r, &code) == -1) {
+  static const char *const quiet[] = { "InvalidParameter", NULL };
+  if (ec2_query_quiet (cfg, "ImportSnapshot", &p, true, quiet, &r, &code) == -1) {
     /* AWS's own words are vague ("does not exist or does not have
-     * sufficient permissions"): say what to create.
+     * sufficient permissions"): say what to create.  (Its other
+     * InvalidParameter errors are about the role too.)
      */
-    if (code && strcmp (code, "InvalidParameter") == 0 &&
-        strstr (last_error () ? last_error () : "", "role"))
+    if (code && strcmp (code, "InvalidParameter") == 0)
       error ("ImportSnapshot: the service role \"%s\" is missing or cannot read "
              "s3://%s: create it (trusted by vmie.amazonaws.com with "
              "sts:ExternalId \"vmimport\"; allowed s3:GetBucketLocation, "
@@ -253,7 +264,7 @@ ec2_import_snapshot (struct aws_config *cfg, const char *bucket,
 
 int
 ec2_wait_import (struct aws_config *cfg, const char *task, double timeout,
-                 char **snap)
+                 char **snap, bool *ended)
 {
   struct ec2_params p = { 0 };
   double end = now_seconds () + timeout, pause = 1;
@@ -261,6 +272,7 @@ ec2_wait_import (struct aws_config *cfg, const char *task, double timeout,
   int ret = -1;
 
   *snap = NULL;
+  *ended = false;
   if (ec2_param (&p, "ImportTaskId.1", task) == -1)
     return -1;
   for (;;) {
@@ -281,6 +293,7 @@ ec2_wait_import (struct aws_config *cfg, const char *task, double timeout,
       goto out;
     }
     if (strcmp (status, "completed") == 0) {
+      *ended = true;
       if (*snap == NULL) {
         error ("import %s: completed, but with no snapshot id", task);
         goto out;
@@ -288,6 +301,7 @@ ec2_wait_import (struct aws_config *cfg, const char *task, double timeout,
       break;
     }
     if (strcmp (status, "deleted") == 0 || strcmp (status, "deleting") == 0) {
+      *ended = true;
       error ("import %s failed: %s", task, msg ? msg : status);
       goto out;
     }
