@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ferry: the Azure clients shared by -o azure.
+ *
+ *   azure-creds.c      Entra ID tokens: client secret or certificate,
+ *                      workload identity, managed identity, the az CLI
+ *   azure-sharedkey.c  Blob storage authorisation: SharedKey (HMAC-SHA256),
+ *                      SAS, connection strings; SAS redaction
+ *   azblob.c           page blobs: create, Put Page, Get Page Ranges,
+ *                      ranged reads, delete
+ *   vhd.c              the fixed VHD footer
+ *   arm.c              Azure Resource Manager: requests, long-running
+ *                      operations, disks, images
+ *   azure.c            the output module that drives them
+ *
+ * Secrets (client secrets, tokens, account keys, SAS signatures) never
+ * reach a message, even with -v; a SAS URL is shown with sig= redacted.
+ */
+
+#ifndef FERRY_AZURE_H
+#define FERRY_AZURE_H
+
+#include <pthread.h>
+#include <time.h>
+
+#include "http.h"
+
+/* ---------------------------------------------------------------- */
+/* azure-creds.c */
+
+struct az_provider;             /* private: where tokens come from */
+
+struct az_config {
+  char *authority;              /* AZURE_AUTHORITY_HOST or
+                                   https://login.microsoftonline.com,
+                                   no trailing '/' (owned) */
+  char *arm;                    /* -oo arm-endpoint=, AZURE_ARM_ENDPOINT or
+                                   https://management.azure.com (owned) */
+  char *tenant;                 /* AZURE_TENANT_ID or NULL (owned) */
+  char *source;                 /* where tokens come from, for messages:
+                                   "client secret of AZURE_CLIENT_ID ...",
+                                   "managed identity", "the az CLI" (owned) */
+  struct http_opts http;        /* timeouts set; cacert from
+                                   REQUESTS_CA_BUNDLE / SSL_CERT_FILE if set */
+
+  /* private */
+  pthread_mutex_t lock;
+  char *token;                  /* current ARM access token (secret) */
+  time_t expires;
+  struct az_provider *provider;
+};
+
+/* Find a token source, in this order: AZURE_CLIENT_ID with
+ * AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH (+ AZURE_TENANT_ID);
+ * AZURE_FEDERATED_TOKEN_FILE (workload identity); managed identity
+ * (IDENTITY_ENDPOINT + IDENTITY_HEADER, else IMDS at
+ * AZURE_IMDS_ENDPOINT or http://169.254.169.254, quickly given up off
+ * Azure); the az CLI ("az account get-access-token").  arm_endpoint:
+ * -oo arm-endpoint= or NULL.  The first token is fetched here, so a
+ * wrong secret fails now.  0 or -1 after error() naming the source.
+ */
+extern int az_config_load (struct az_config *cfg, const char *arm_endpoint);
+/* "Authorization: Bearer TOKEN" for ARM (owned, secret; free with
+ * az_free_secret), fetched again when it expires within 5 minutes, or
+ * at once when force (a 401 said it expired).  Thread-safe.  NULL after
+ * error().
+ */
+extern char *az_auth_header (struct az_config *cfg, bool force);
+extern void az_free_secret (char *s);
+extern void az_config_free (struct az_config *cfg);
+
+/* ---------------------------------------------------------------- */
+/* azure-sharedkey.c */
+
+enum az_auth_kind { AZ_AUTH_SHAREDKEY, AZ_AUTH_SAS };
+
+struct az_blob_auth {
+  enum az_auth_kind kind;
+  char *account;                /* (owned) */
+  unsigned char *key;           /* SharedKey: the decoded account key
+                                   (owned, secret) */
+  size_t key_len;
+  char *sas;                    /* SAS: the query string, no '?' (owned,
+                                   secret) */
+  char *endpoint;               /* https://ACCOUNT.blob.core.windows.net or
+                                   the connection string's BlobEndpoint,
+                                   no trailing '/' (owned) */
+};
+
+/* From a connection string ("DefaultEndpointsProtocol=...;AccountName=
+ * ...;AccountKey=...;BlobEndpoint=...;SharedAccessSignature=...").
+ * 0 or -1 after error() (never quoting the string).
+ */
+extern int az_auth_from_connection_string (struct az_blob_auth *a,
+                                           const char *cs);
+/* From an account name and a Base64 key (endpoint NULL: the public
+ * one).  0 or -1 after error().
+ */
+extern int az_auth_from_key (struct az_blob_auth *a, const char *account,
+                             const char *key_b64, const char *endpoint);
+/* From a blob or container URL with a SAS query: *a holds the SAS and
+ * *base the URL without its query (owned).  0 or -1 after error().
+ */
+extern int az_auth_from_sas_url (struct az_blob_auth *a, const char *url,
+                                 char **base);
+extern void az_auth_clear (struct az_blob_auth *a);
+
+/* The headers that authorise one Blob request (x-ms-date, x-ms-version,
+ * and for SharedKey the Authorization header over the canonicalised
+ * headers and resource), NULL-terminated, owned, secret: free with
+ * sigv4_free_headers-like az_free_headers.  headers: the request's own
+ * "Name: value" strings (x-ms-* and the standard ones are signed);
+ * content_length: the body's.  For SAS nothing is signed and the
+ * caller adds the query (az_sas_url).  NULL after error().
+ */
+extern char **az_blob_sign (const struct az_blob_auth *a, const char *method,
+                            const char *url, const char *const *headers,
+                            uint64_t content_length, time_t now);
+extern void az_free_headers (char **h);
+/* url with the SAS appended (owned, secret), or a copy of url. */
+extern char *az_sas_url (const struct az_blob_auth *a, const char *url);
+/* url with the value of sig= (and any other signature) replaced by
+ * "REDACTED", for messages (owned), or NULL if out of memory.
+ */
+extern char *az_redact_url (const char *url);
+
+/* ---------------------------------------------------------------- */
+/* azblob.c: one page blob. */
+
+struct az_range {
+  uint64_t start, end;          /* [start, end), 512-aligned */
+};
+
+struct az_blob {
+  const struct az_blob_auth *auth;
+  const struct http_opts *http;
+  char *url;                    /* https://.../container/blob, no query (owned) */
+  bool managed_disk;            /* a managed disk's SAS: never Put Blob */
+};
+
+/* Put Blob of an empty page blob of size bytes (a multiple of 512). */
+extern int azblob_create (struct az_blob *b, uint64_t size);
+/* Put Page: len <= 4 MiB, offset and len multiples of 512.  Retried on
+ * 429/5xx and lost connections.  Thread-safe.  0 or -1 after error().
+ */
+extern int azblob_put_page (struct az_blob *b, uint64_t offset,
+                            const void *buf, size_t len);
+/* Get Page Ranges: the ranges that hold data (owned array). */
+extern int azblob_page_ranges (struct az_blob *b, struct az_range **v,
+                               size_t *n);
+/* Read [offset, offset+len) (len <= 4 MiB) into buf. */
+extern int azblob_read (struct az_blob *b, uint64_t offset, void *buf,
+                        size_t len);
+/* The blob's size (Content-Length of Get Blob Properties). */
+extern int azblob_size (struct az_blob *b, uint64_t *size);
+/* Delete Blob; a blob already gone is success. */
+extern int azblob_delete (struct az_blob *b);
+
+/* ---------------------------------------------------------------- */
+/* vhd.c */
+
+/* The 512-byte footer of a fixed VHD whose data is size bytes (a
+ * multiple of 512): "conectix" cookie, CHS geometry as the VHD spec
+ * computes it, the checksum, a random UUID.
+ */
+extern void vhd_fixed_footer (uint64_t size, unsigned char out[512]);
+/* Is footer a valid fixed-VHD footer for size bytes?  (Tests, resume.) */
+extern bool vhd_footer_valid (const unsigned char footer[512], uint64_t size);
+
+#endif /* FERRY_AZURE_H */
