@@ -606,7 +606,13 @@ copy_disk (const char *src_uri, struct copy_dest *dest,
   j.chunks = e.v;
   j.nr_chunks = e.n;
   j.buf_size = REQUEST_SIZE;
-  if (dest->block) {
+  if (dest->block && dest->block_size == 0) {
+    /* The map's own requests, from many threads. */
+    nr_workers = dest->workers ? dest->workers : 16;
+    if (nr_workers > MAX_BLOCK_WORKERS)
+      nr_workers = MAX_BLOCK_WORKERS;
+  }
+  else if (dest->block) {
     size_t nb;
     uint32_t bs = dest->block_size;
     if (bs < ALIGN || (bs & (bs - 1)) != 0) {

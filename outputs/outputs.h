@@ -55,7 +55,9 @@ struct copy_dest {
   int (*block) (void *opaque, unsigned worker, uint64_t offset,
                 const void *buf, size_t len);
   void *block_opaque;
-  uint32_t block_size;          /* with block: a power of two >= 64 KiB */
+  uint32_t block_size;          /* with block: a power of two >= 64 KiB,
+                                   or 0: the map's own chunks (at most
+                                   512 KiB, 64 KiB aligned) */
   unsigned workers;             /* with block: requests in flight, at most
                                    64 (0: the engine's default) */
   uint64_t size;                /* virtual size */
