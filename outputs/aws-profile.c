@@ -91,8 +91,21 @@ add_kv (struct aws_ini *ini, const char *section, const char *key,
   return 0;
 }
 
+static int read_ini (const char *path, const char *label, struct aws_ini *ini);
+
 int
 aws_ini_read (const char *path, const char *label, struct aws_ini *ini)
+{
+  /* A file that fails half-way leaves nothing behind. */
+  if (read_ini (path, label, ini) == -1) {
+    aws_ini_free (ini);
+    return -1;
+  }
+  return 0;
+}
+
+static int
+read_ini (const char *path, const char *label, struct aws_ini *ini)
 {
   CLEANUP_FCLOSE FILE *fp = fopen (path, "re");
   CLEANUP_FREE char *text = NULL;
