@@ -27,6 +27,8 @@ packages=(
     # -o aws tests: S3 from Ceph radosgw on a memstore cluster; RBD later
     ceph-mon ceph-osd radosgw ceph-common awscli librbd-dev
 )
+# -o azure tests: Azurite (Blob) from npm, run by Node.js
+command -v npm >/dev/null || packages+=(nodejs npm)
 if [ "$(id -u)" -ne 0 ]; then
     echo "quickstart.sh: run as root (it installs packages and builds a guest image)" >&2
     exit 1
@@ -48,6 +50,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=900 "${missing[@]}"
     [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
+fi
+
+# Azurite, pinned, from the npm registry that npm is configured for.
+azurite_dir=/usr/local/lib/ferry-azurite
+if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ]; then
+    mkdir -p "$azurite_dir"
+    npm install --prefix "$azurite_dir" --no-audit --no-fund --loglevel=error azurite@3.35.0
 fi
 
 [ -x configure ] || autoreconf -fi
