@@ -22,6 +22,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "http.h"
 
 /* ---------------------------------------------------------------- */
@@ -165,5 +167,50 @@ extern int azblob_delete (struct az_blob *b);
 extern void vhd_fixed_footer (uint64_t size, unsigned char out[512]);
 /* Is footer a valid fixed-VHD footer for size bytes?  (Tests, resume.) */
 extern bool vhd_footer_valid (const unsigned char footer[512], uint64_t size);
+
+/* ---------------------------------------------------------------- */
+/* arm.c: Azure Resource Manager. */
+
+
+/* API versions ferry speaks. */
+#define ARM_API_GROUPS  "2021-04-01"   /* resourceGroups */
+#define ARM_API_COMPUTE "2023-04-02"   /* disks */
+#define ARM_API_IMAGES  "2023-03-01"   /* images */
+
+enum {
+  ARM_ABSENT_OK = 1,            /* 404 (and 204 for DELETE) is an answer:
+                                   arm_request returns 404, no error */
+  ARM_NO_WAIT = 2,              /* do not follow a long-running operation */
+};
+
+/* One ARM request: METHOD cfg->arm + path + "?api-version=" + api, with
+ * the bearer token (renewed once on a 401 that says the token expired
+ * or is invalid), JSON body (borrowed, or NULL).  429 and 5xx are
+ * retried by http.c (Retry-After honoured).  A 201/202 answer with
+ * Azure-AsyncOperation (or, failing that, Location) is polled until
+ * the operation ends, honouring Retry-After (at most 1 hour); "Failed"
+ * or "Canceled" is an error with the operation's code and message.
+ * what: the operation for messages ("create disk \"db01\"").
+ *
+ * *out (may be NULL): the final document (new reference, or NULL when
+ * there is none): the resource for PUT and GET, the operation's output
+ * for POST ("accessSAS" of beginGetAccess).  Returns the HTTP status of
+ * the first answer (200, 201, 202, 204; 404 with ARM_ABSENT_OK), or -1
+ * after error() "WHAT: HTTP 409 Code: message".
+ */
+extern int arm_request (struct az_config *cfg, const char *method,
+                        const char *path, const char *api, json_t *body,
+                        const char *what, unsigned flags, json_t **out);
+
+/* "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Compute/
+ * KIND/NAME" (owned), with every part percent-encoded, or NULL if out
+ * of memory.  kind: "disks", "images".
+ */
+extern char *arm_compute_path (const char *sub, const char *rg,
+                               const char *kind, const char *name);
+/* The string at a '/'-separated path of keys in j ("properties/
+ * diskState"), or NULL.  Borrowed from j.
+ */
+extern const char *arm_json_str (json_t *j, const char *path);
 
 #endif /* FERRY_AZURE_H */
