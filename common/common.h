@@ -232,6 +232,8 @@ extern void free_string_list (char **list);
 extern size_t string_list_len (char *const *list);
 /* Human readable size, e.g. "3.0 GiB", into buf. */
 extern const char *human_size (uint64_t bytes, char buf[32]);
+/* Does buf hold len zero bytes (len 0: yes)? */
+extern bool buf_is_zero (const void *buf, size_t len);
 /* Escape a qemu option value: ',' becomes ",," (owned). */
 extern char *qemu_opt_escape (const char *s);
 /* Monotonic seconds. */

@@ -361,6 +361,22 @@ write_file_atomic (const char *path, const char *data, size_t len)
   return 0;
 }
 
+bool
+buf_is_zero (const void *p, size_t len)
+{
+  const unsigned char *b = p;
+
+  /* After the first 16 bytes, compare the buffer with itself shifted
+   * by 16: memcmp is vectorised, a byte loop is not.
+   */
+  if (len < 16)
+    return len == 0 || (b[0] == 0 && memcmp (b, b + 1, len - 1) == 0);
+  for (size_t i = 0; i < 16; i++)
+    if (b[i])
+      return false;
+  return memcmp (b, b + 16, len - 16) == 0;
+}
+
 const char *
 human_size (uint64_t bytes, char buf[32])
 {

@@ -68,20 +68,6 @@ job_fail (struct job *j, const char *fs, const char *detail)
   pthread_mutex_unlock (&j->err_lock);
 }
 
-static bool
-is_zero (const char *buf, size_t len)
-{
-  /* Compare the buffer with itself shifted by 16 bytes after checking
-   * the first 16: memcmp is vectorised, a byte loop is not.
-   */
-  if (len < 16)
-    return buf[0] == 0 && memcmp (buf, buf + 1, len - 1) == 0;
-  for (size_t i = 0; i < 16; i++)
-    if (buf[i])
-      return false;
-  return memcmp (buf, buf + 16, len - 16) == 0;
-}
-
 /* A worker's job and its index. */
 struct wjob {
   struct job *j;
@@ -128,7 +114,7 @@ worker (void *arg)
       job_fail (j, "copy \"%s\": read from the source: %s", nbd_get_error ());
       break;
     }
-    if (!(j->dest->zero_initialized && is_zero (buf, c->length))) {
+    if (!(j->dest->zero_initialized && buf_is_zero (buf, c->length))) {
       if (j->dest->block) {
         if (j->dest->block (j->dest->block_opaque, idx, c->offset, buf,
                             c->length) == -1) {
@@ -496,7 +482,7 @@ copy_stream (struct job *j, size_t nr_workers, const struct copy_opts *o,
     pthread_mutex_unlock (&sj.lock);
     if (j->failed)
       break;
-    zero = is_zero (sl->buf, c->length);
+    zero = buf_is_zero (sl->buf, c->length);
     if (j->dest->stream (j->dest->stream_opaque, c->offset,
                          zero ? NULL : sl->buf, c->length) == -1) {
       /* The output has said what went wrong already. */

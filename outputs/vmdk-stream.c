@@ -234,12 +234,6 @@ flush_gt (struct vmdk_stream *v)
   return emit (v, t, sizeof t);
 }
 
-static bool
-is_zero (const unsigned char *p, size_t len)
-{
-  return len == 0 || (p[0] == 0 && memcmp (p, p + 1, len - 1) == 0);
-}
-
 /* Compress and write the grain in buf (unless it is all zeroes). */
 static int
 flush_grain (struct vmdk_stream *v)
@@ -250,7 +244,7 @@ flush_grain (struct vmdk_stream *v)
   if (g == UINT64_MAX)
     return 0;
   v->grain = UINT64_MAX;
-  if (is_zero (v->buf, GRAIN_SIZE))
+  if (buf_is_zero (v->buf, GRAIN_SIZE))
     return 0;
   group = g / GT_ENTRIES;
   if (group != v->group) {
