@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#include "http.h"
+#include "outputs.h"
 
 /* ---------------------------------------------------------------- */
 /* azure-creds.c */
@@ -212,5 +212,72 @@ extern char *arm_compute_path (const char *sub, const char *rg,
  * diskState"), or NULL.  Borrowed from j.
  */
 extern const char *arm_json_str (json_t *j, const char *path);
+
+/* ---------------------------------------------------------------- */
+/* azure.c and azure-disk.c: the -o azure module's state. */
+
+#define MIB (UINT64_C(1) << 20)
+#define PAGE_MAX (4u << 20)     /* the largest Put Page */
+
+struct azure_output;
+
+struct az_disk {
+  struct azure_output *a;
+  size_t idx;
+  uint64_t vsize;               /* the guest's virtual size */
+  uint64_t vhd_size;            /* vsize rounded up to a MiB: the footer's place */
+  char *name;                   /* the disk's, or the blob's (owned) */
+  char *path;                   /* method=disk: its ARM path (owned) */
+  struct az_blob_auth sas;      /* method=disk: the write SAS */
+  struct az_blob blob;
+  bool created;                 /* this run created the disk or blob */
+  bool access;                  /* write access open (beginGetAccess) */
+  bool uploaded;                /* the footer is written */
+  struct az_range *held;        /* resume: what the service holds (owned) */
+  size_t nr_held;
+  const struct copy_map *map;
+  unsigned char **wbuf;         /* per worker, PAGE_MAX bytes (owned) */
+  unsigned workers;
+  atomic_uint_fast64_t pages, bytes, same, cleared;
+};
+
+struct azure_output {
+  struct output base;
+  struct az_config cfg;
+  bool cfg_loaded;
+  bool blob_method;
+  bool arm;                     /* ARM is used (disk method, or blob import) */
+  bool resume;
+  char *sub;
+  const char *rg, *sku, *hvgen, *disk_name;
+  char *location;               /* (owned) */
+  char *image;                  /* the image's name, NULL for none (owned) */
+  char *image_path;             /* once created (owned) */
+  char **tags;                  /* "KEY=VAL" (owned) */
+  unsigned workers;
+  enum firmware firmware;
+  const char *os_type;          /* "Linux", "Windows" */
+  /* method=blob */
+  struct az_blob_auth bauth;
+  bool bauth_set;
+  struct http_opts bhttp;       /* the blob requests' settings */
+  char *container_url;          /* no query (owned) */
+  char *storage_id;             /* (owned) */
+  struct az_disk *disks;
+  size_t nr_disks;
+  bool done;
+};
+
+/* azure.c */
+extern json_t *az_tags_json (struct azure_output *a);   /* new reference or NULL */
+extern const char *az_generation (const struct azure_output *a);  /* "V1", "V2" */
+/* azure-disk.c: the output_ops' disk_begin and disk_end. */
+extern int az_disk_begin (struct output *o, size_t i, const struct source_disk *sd,
+                          const struct copy_map *map, struct copy_dest *dest);
+extern int az_disk_end (struct output *o, size_t i, struct copy_dest *dest);
+/* endGetAccess of d; 0 or -1 after error(). */
+extern int az_end_access (struct azure_output *a, struct az_disk *d);
+/* method=blob with ARM: each blob imported as a managed disk. */
+extern int az_import_blobs (struct azure_output *a);
 
 #endif /* FERRY_AZURE_H */
