@@ -313,7 +313,8 @@ az_config_load (struct az_config *cfg, const char *arm_endpoint)
     error ("find Azure credentials: no credentials: none in the environment "
            "(AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET, "
            "AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE), "
-           "no managed identity, and no az CLI on PATH to \"az login\" with");
+           "no managed identity, and no az CLI on PATH (install it and run "
+           "\"az login\")");
     goto fail;
   }
   if (rc == -1)
