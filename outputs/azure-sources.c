@@ -2,7 +2,8 @@
 /* ferry: where Entra ID tokens for ARM come from, for azure-creds.c:
  * the token endpoint (client secret, client certificate, workload
  * identity), managed identity (App Service, the instance metadata
- * service), the az CLI; and the parsers of what they answer.
+ * service), the az CLI.  What they answer is read by azure-parse.c;
+ * the certificate's assertion is made by azure-cert.c.
  *
  * Secrets (the client secret, the signed assertions, the federated
  * token, IDENTITY_HEADER, the tokens) never reach a message or
@@ -25,17 +26,10 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/pkcs12.h>
-#include <openssl/rand.h>
-#include <openssl/x509.h>
 
 #include "common.h"
 #include "azure-sources.h"
 
-#define ASSERTION_LIFETIME 600  /* seconds a client assertion is valid */
-#define FILE_MAX (1024 * 1024)  /* a certificate or federated token file */
 #define CLI_MAX_OUT (64 * 1024)
 #define CLI_TIMEOUT 60
 #define DESC_MAX 200            /* bytes of an error description shown */
@@ -57,193 +51,6 @@ sbuf_wipe (struct sbuf *b)
   if (b->s)
     explicit_bzero (b->s, b->len);
   sbuf_free (b);
-}
-
-void
-azs_token_clear (struct az_token *t)
-{
-  wipe_free (t->token);
-  t->token = NULL;
-  t->expires = 0;
-}
-
-/* ---------------------------------------------------------------- */
-/* Parsers. */
-
-char *
-azs_clean_line (const char *s, size_t max)
-{
-  struct sbuf b = SBUF_INIT;
-  size_t n = strcspn (s, "\r\n");
-  bool cut = false;
-  char *ret;
-
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = s[i];
-    if (b.len >= max) {
-      cut = true;
-      /* Not inside a UTF-8 sequence. */
-      if ((c & 0xc0) == 0x80) {
-        while (b.len > 0 && ((unsigned char) b.s[b.len - 1] & 0xc0) == 0x80)
-          b.len--;
-        if (b.len > 0 && (unsigned char) b.s[b.len - 1] >= 0xc0)
-          b.len--;
-        b.s[b.len] = '\0';
-      }
-      break;
-    }
-    if (c == '\t')
-      c = ' ';
-    if ((c >= 0x20 && c != 0x7f) || c >= 0x80)
-      sbuf_add (&b, (const char *) &c, 1);
-  }
-  while (b.len > 0 && b.s[b.len - 1] == ' ')
-    b.s[--b.len] = '\0';
-  if (cut)
-    sbuf_puts (&b, "...");
-  if (b.s == NULL && sbuf_puts (&b, "") == -1)
-    return NULL;
-  ret = utf8_sanitise (b.s);
-  sbuf_free (&b);
-  return ret;
-}
-
-int
-azs_local_time (const char *s, time_t *out)
-{
-  struct tm tm = { 0 };
-  int n = 0;
-  const char *p;
-  time_t t;
-
-  if (sscanf (s, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-              &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-      n == 0 || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
-      tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_hour < 0 || tm.tm_min < 0 ||
-      tm.tm_sec < 0)
-    return -1;
-  p = s + n;
-  if (*p == '.')
-    for (p++; *p >= '0' && *p <= '9'; p++)
-      ;
-  if (*p)
-    return -1;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  tm.tm_isdst = -1;
-  t = mktime (&tm);
-  if (t == (time_t) -1)
-    return -1;
-  *out = t;
-  return 0;
-}
-
-/* Seconds: an integer, a real, or a string of 1 to 12 digits. */
-static bool
-seconds_of (const json_t *v, int64_t *out)
-{
-  const char *s = json_string_value (v);
-  size_t n;
-
-  if (json_is_integer (v)) {
-    *out = json_integer_value (v);
-    return *out >= 0 && *out < INT64_C(100000000000);
-  }
-  if (json_is_real (v)) {
-    double d = json_real_value (v);
-    if (!(d >= 0 && d < 1e11))
-      return false;
-    *out = (int64_t) d;
-    return true;
-  }
-  if (s == NULL)
-    return false;
-  n = strspn (s, "0123456789");
-  if (n == 0 || n > 12 || s[n])
-    return false;
-  *out = strtoll (s, NULL, 10);
-  return *out < INT64_C(100000000000);
-}
-
-int
-azs_token_parse (const char *text, size_t len, time_t now,
-                 struct az_token *out, const char **why)
-{
-  json_t *j = json_loadb (text, len, 0, NULL);
-  const char *tok, *on;
-  int64_t n;
-  time_t t;
-  int rc = -1;
-
-  out->token = NULL;
-  *why = "answered no JSON object";
-  if (!json_is_object (j))
-    goto out;
-  tok = tree_str (j, "access_token");
-  if (tok == NULL)
-    tok = tree_str (j, "accessToken");
-  *why = "answered without an access token";
-  if (tok == NULL || !*tok)
-    goto out;
-  /* It goes into a header. */
-  *why = "answered an access token that is not printable ASCII";
-  for (const char *p = tok; *p; p++)
-    if ((unsigned char) *p <= 0x20 || (unsigned char) *p >= 0x7f)
-      goto out;
-  if (seconds_of (json_object_get (j, "expires_on"), &n) && n > 0)
-    out->expires = n;
-  else if (seconds_of (json_object_get (j, "expires_in"), &n))
-    out->expires = now + n;
-  else if ((on = tree_str (j, "expiresOn")) != NULL &&
-           azs_local_time (on, &t) == 0)
-    out->expires = t;
-  else {
-    *why = "answered without a valid expires_on, expires_in or expiresOn";
-    goto out;
-  }
-  *why = "out of memory";
-  out->token = strdup (tok);
-  if (out->token)
-    rc = 0;
- out:
-  json_decref (j);              /* jansson does not wipe; nothing we can do */
-  return rc;
-}
-
-char *
-azs_error_text (const struct http_response *r)
-{
-  json_t *j = r->body && r->len ? json_loadb (r->body, r->len, 0, NULL) : NULL;
-  const char *code = NULL, *desc = NULL;
-  CLEANUP_FREE char *c = NULL, *d = NULL;
-  char *ret;
-
-  if (json_is_object (j)) {
-    json_t *e = json_object_get (j, "error");
-    if (json_is_string (e))
-      code = json_string_value (e);
-    else if (json_is_object (e)) {
-      code = tree_str (e, "code");
-      desc = tree_str (e, "message");
-    }
-    if (desc == NULL)
-      desc = tree_str (j, "error_description");
-    if (desc == NULL)
-      desc = tree_str (j, "message");
-  }
-  if (code == NULL && desc == NULL) {
-    json_decref (j);
-    return http_describe (r);
-  }
-  c = code ? azs_clean_line (code, 64) : NULL;
-  d = desc ? azs_clean_line (desc, DESC_MAX) : NULL;
-  json_decref (j);
-  if ((code && !c) || (desc && !d) ||
-      asprintf (&ret, "HTTP %ld%s%s%s%s", r->status, c && *c ? " " : "",
-                c ? c : "", d && *d ? ": " : "", d ? d : "") == -1)
-    return NULL;
-  return ret;
 }
 
 /* ---------------------------------------------------------------- */
@@ -277,17 +84,6 @@ form_add (struct sbuf *b, const char *key, const char *v)
   explicit_bzero (e, strlen (e));
   curl_free (e);
   return rc;
-}
-
-static char *
-token_url (const struct az_config *cfg)
-{
-  char *u;
-
-  if (asprintf (&u, "%s/%s/oauth2/v2.0/token", cfg->authority,
-                cfg->tenant) == -1)
-    return NULL;
-  return u;
 }
 
 /* Turn an answer into *out, or error() with Entra's (or the identity
@@ -346,7 +142,7 @@ client_credentials (struct az_config *cfg, const char *key, const char *cred,
   struct http_opts o = cfg->http;
   struct http_response r = { 0 };
   struct sbuf b = SBUF_INIT;
-  CLEANUP_FREE char *url = token_url (cfg), *scope = NULL;
+  CLEANUP_FREE char *url = azs_token_url (cfg), *scope = NULL;
   int rc = -1;
 
   if (url == NULL || asprintf (&scope, "%s/.default", cfg->arm) == -1) {
@@ -376,233 +172,10 @@ client_credentials (struct az_config *cfg, const char *key, const char *cred,
   return -1;
 }
 
-/* ---------------------------------------------------------------- */
-/* Files. */
-
-/* Up to FILE_MAX bytes of path (owned, NUL-terminated; wipe it), or
- * NULL after error() naming the file and the variable that gave it.
- */
-static char *
-read_file (const char *path, const char *var, size_t *len)
-{
-  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  struct sbuf b = SBUF_INIT;
-  char buf[4096];
-  ssize_t r;
-
-  if (fd == -1) {
-    error ("read \"%s\" (%s): %m", path, var);
-    return NULL;
-  }
-  while ((r = read (fd, buf, sizeof buf)) != 0) {
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1) {
-      error ("read \"%s\" (%s): %m", path, var);
-      goto fail;
-    }
-    if (b.len + r > FILE_MAX) {
-      error ("read \"%s\" (%s): larger than 1 MiB", path, var);
-      goto fail;
-    }
-    if (sbuf_add (&b, buf, r) == -1) {
-      error ("read \"%s\" (%s): out of memory", path, var);
-      goto fail;
-    }
-  }
-  explicit_bzero (buf, sizeof buf);
-  *len = b.len;
-  if (b.s == NULL && sbuf_puts (&b, "") == -1)
-    return NULL;
-  return sbuf_take (&b);
-
- fail:
-  explicit_bzero (buf, sizeof buf);
-  sbuf_wipe (&b);
-  return NULL;
-}
-
-/* ---------------------------------------------------------------- */
-/* The client certificate: a JWT signed with its key (RS256). */
-
-static char *
-b64url (const unsigned char *d, size_t n)
-{
-  char *s = malloc (4 * ((n + 2) / 3) + 1);
-  int len;
-
-  if (s == NULL)
-    return NULL;
-  len = EVP_EncodeBlock ((unsigned char *) s, d, n);
-  while (len > 0 && s[len - 1] == '=')
-    len--;
-  s[len] = '\0';
-  for (char *p = s; *p; p++)
-    *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-  return s;
-}
-
-static int
-password_cb (char *buf, int size, int rwflag, void *u)
-{
-  const char *pw = u;
-  size_t n = pw ? strlen (pw) : 0;
-
-  (void) rwflag;
-  if (pw == NULL || n > (size_t) size)
-    return 0;                   /* never a prompt on the terminal */
-  memcpy (buf, pw, n);
-  return n;
-}
-
-int
-azs_load_cert (struct az_provider *p, const char *password)
-{
-  static const char var[] = "AZURE_CLIENT_CERTIFICATE_PATH";
-  size_t len = 0;
-  char *data = read_file (p->path, var, &len);
-  EVP_PKEY *key = NULL;
-  X509 *cert = NULL;
-  BIO *bio;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned mdlen = 0;
-  const char *why = NULL;
-  char *x5t = NULL;
-
-  if (data == NULL)
-    return -1;
-  bio = BIO_new_mem_buf (data, len);
-  if (bio)
-    key = PEM_read_bio_PrivateKey (bio, NULL, password_cb, (void *) password);
-  BIO_free (bio);
-  if (key) {
-    X509 *c;
-    bio = BIO_new_mem_buf (data, len);
-    while (bio && (c = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL) {
-      if (cert == NULL && X509_check_private_key (c, key) == 1)
-        cert = c;
-      else
-        X509_free (c);
-    }
-    BIO_free (bio);
-  }
-  else if (strstr (data, "-----BEGIN") == NULL) {
-    /* Not PEM: PKCS#12. */
-    const unsigned char *q = (const unsigned char *) data;
-    PKCS12 *p12 = d2i_PKCS12 (NULL, &q, len);
-    if (p12 == NULL)
-      why = "neither PEM nor PKCS#12";
-    else if (PKCS12_parse (p12, password ? password : "", &key, &cert,
-                           NULL) != 1)
-      why = password ? "cannot open it with AZURE_CLIENT_CERTIFICATE_PASSWORD"
-        : "cannot open it without a password: set "
-        "AZURE_CLIENT_CERTIFICATE_PASSWORD";
-    PKCS12_free (p12);
-  }
-  else if (strstr (data, "ENCRYPTED"))
-    why = password ? "cannot decrypt its private key with "
-      "AZURE_CLIENT_CERTIFICATE_PASSWORD"
-      : "its private key is encrypted: set AZURE_CLIENT_CERTIFICATE_PASSWORD";
-  ERR_clear_error ();
-  explicit_bzero (data, len);
-  free (data);
-
-  if (why == NULL && key == NULL)
-    why = "it has no private key (the PEM file needs the key and the "
-      "certificate)";
-  else if (why == NULL && cert == NULL)
-    why = "it has no certificate that matches its private key";
-  else if (why == NULL && EVP_PKEY_base_id (key) != EVP_PKEY_RSA)
-    why = "its key is not an RSA key";
-  else if (why == NULL &&
-           (X509_digest (cert, EVP_sha1 (), md, &mdlen) != 1 ||
-            (x5t = b64url (md, mdlen)) == NULL))
-    why = "out of memory";
-  if (why == NULL) {
-    snprintf (p->x5t, sizeof p->x5t, "%s", x5t);
-    p->key = key;
-    key = NULL;
-  }
-  free (x5t);
-  EVP_PKEY_free (key);
-  X509_free (cert);
-  if (why) {
-    error ("read the client certificate \"%s\" (%s): %s", p->path, var, why);
-    return -1;
-  }
-  return 0;
-}
-
-/* A random version 4 UUID. */
-static int
-uuid (char out[37])
-{
-  unsigned char r[16];
-
-  if (RAND_bytes (r, sizeof r) != 1)
-    return -1;
-  r[6] = (r[6] & 0x0f) | 0x40;
-  r[8] = (r[8] & 0x3f) | 0x80;
-  snprintf (out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-            "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
-            r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
-  return 0;
-}
-
-/* The client assertion (owned, secret), or NULL. */
-static char *
-assertion (struct az_config *cfg, time_t now)
-{
-  const struct az_provider *p = cfg->provider;
-  CLEANUP_FREE char *aud = token_url (cfg), *hs = NULL, *cs = NULL;
-  CLEANUP_FREE char *h64 = NULL, *c64 = NULL, *in = NULL;
-  char *s64 = NULL;
-  unsigned char *sig = NULL;
-  size_t slen = 0;
-  json_t *h, *c;
-  EVP_MD_CTX *ctx = NULL;
-  char jti[37], *jwt = NULL;
-
-  if (aud == NULL || uuid (jti) == -1)
-    return NULL;
-  h = json_pack ("{s:s, s:s, s:s}", "alg", "RS256", "typ", "JWT",
-                 "x5t", p->x5t);
-  c = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "aud", aud,
-                 "iss", p->client_id, "sub", p->client_id, "jti", jti,
-                 "nbf", (json_int_t) now, "iat", (json_int_t) now,
-                 "exp", (json_int_t) (now + ASSERTION_LIFETIME));
-  if (h && c) {
-    hs = json_dumps (h, JSON_COMPACT);
-    cs = json_dumps (c, JSON_COMPACT);
-  }
-  json_decref (h);
-  json_decref (c);
-  if (hs == NULL || cs == NULL ||
-      (h64 = b64url ((unsigned char *) hs, strlen (hs))) == NULL ||
-      (c64 = b64url ((unsigned char *) cs, strlen (cs))) == NULL ||
-      asprintf (&in, "%s.%s", h64, c64) == -1) {
-    in = NULL;
-    return NULL;
-  }
-  ctx = EVP_MD_CTX_new ();
-  if (ctx && EVP_DigestSignInit (ctx, NULL, EVP_sha256 (), NULL, p->key) == 1 &&
-      EVP_DigestSign (ctx, NULL, &slen, (unsigned char *) in, strlen (in)) == 1 &&
-      (sig = malloc (slen)) != NULL &&
-      EVP_DigestSign (ctx, sig, &slen, (unsigned char *) in, strlen (in)) == 1 &&
-      (s64 = b64url (sig, slen)) != NULL &&
-      asprintf (&jwt, "%s.%s", in, s64) == -1)
-    jwt = NULL;
-  EVP_MD_CTX_free (ctx);
-  free (sig);
-  wipe_free (s64);
-  ERR_clear_error ();
-  return jwt;
-}
-
 static int
 from_cert (struct az_config *cfg, struct az_token *out)
 {
-  char *jwt = assertion (cfg, time (NULL));
+  char *jwt = azs_assertion (cfg, time (NULL));
   int rc;
 
   if (jwt == NULL) {
@@ -622,7 +195,7 @@ static int
 from_workload (struct az_config *cfg, struct az_token *out)
 {
   size_t len = 0, s = 0, e;
-  char *data = read_file (cfg->provider->path, "AZURE_FEDERATED_TOKEN_FILE",
+  char *data = azs_read_file (cfg->provider->path, "AZURE_FEDERATED_TOKEN_FILE",
                           &len);
   int rc = -1;
 
@@ -699,6 +272,17 @@ azs_reachable (const char *url)
   return ok;
 }
 
+/* Is the answer an error in JSON, as Azure's identity endpoints give? */
+static bool
+json_error (const struct http_response *r)
+{
+  json_t *j = r->body && r->len ? json_loadb (r->body, r->len, 0, NULL) : NULL;
+  bool ok = json_is_object (j) && json_object_get (j, "error") != NULL;
+
+  json_decref (j);
+  return ok;
+}
+
 /* GET url with header (secret) from an identity endpoint. */
 static int
 identity_get (struct az_config *cfg, const struct http_opts *o,
@@ -714,11 +298,13 @@ identity_get (struct az_config *cfg, const struct http_opts *o,
   if (http_request (o, "GET", url, hdrs, NULL, 0, &r) == -1)
     return no_answer (cfg);
   /* Something at 169.254.169.254 that is not Azure's (another cloud's
-   * metadata service), or a VM without an identity: not there.
+   * metadata service, a transparent proxy: no JSON error), or a VM
+   * without an identity: not there.
    */
-  if (probe && (r.status == 401 || r.status == 403 || r.status == 404 ||
-                r.status == 405 ||
-                (r.status == 400 && cfg->provider->client_id == NULL))) {
+  if (probe && r.status != 200 &&
+      (r.status == 401 || r.status == 403 || r.status == 404 ||
+       r.status == 405 || !json_error (&r) ||
+       (r.status == 400 && cfg->provider->client_id == NULL))) {
     debug ("Azure token from %s: HTTP %ld, taken for no managed identity",
            cfg->source, r.status);
     if (r.body)
@@ -774,9 +360,11 @@ from_imds (struct az_config *cfg, bool probe, struct az_token *out)
 {
   const struct az_provider *p = cfg->provider;
   /* Off Azure there is nothing at 169.254.169.254, or something that
-   * does not answer: given up after the 1 s probe.
+   * does not answer: given up after the 1 s probe.  While the chain
+   * looks for a source, one attempt that must answer within 10 s.
    */
-  struct http_opts o = { .connect_timeout = 1, .timeout = 30, .retries = 2 };
+  struct http_opts o = { .connect_timeout = 1, .timeout = probe ? 10 : 30,
+                         .retries = probe ? -1 : 2 };
   CLEANUP_FREE char *base = NULL, *res = NULL, *url = NULL;
 
   if (!azs_reachable (p->endpoint)) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ferry: the Entra ID token sources (outputs/azure-sources.c), private
- * to azure-creds.c (and its unit test and fuzzer).
+/* ferry: the Entra ID token sources (outputs/azure-sources.c), the
+ * client certificate (azure-cert.c) and the parsers (azure-parse.c),
+ * private to azure-creds.c (and its unit test and fuzzer).
  */
 
 #ifndef FERRY_AZURE_SOURCES_H
@@ -50,10 +51,26 @@ struct az_token {
  * after error("get an Azure token from SOURCE: ...").
  */
 extern int azs_fetch (struct az_config *cfg, bool probe, struct az_token *out);
+/* azure-cert.c */
+
 /* Read the certificate and key of p->path (PEM holding both, or
  * PKCS#12) into p->key and p->x5t.  0 or -1 after error().
  */
 extern int azs_load_cert (struct az_provider *p, const char *password);
+/* The client assertion for cfg's token endpoint, signed with
+ * cfg->provider->key, valid for 10 minutes from now (owned, secret),
+ * or NULL.
+ */
+extern char *azs_assertion (struct az_config *cfg, time_t now);
+/* "{authority}/{tenant}/oauth2/v2.0/token" (owned), or NULL. */
+extern char *azs_token_url (const struct az_config *cfg);
+/* Up to 1 MiB of path (owned, NUL-terminated, *len bytes; wipe it),
+ * or NULL after error() naming the file and var, the variable that
+ * gave it.
+ */
+extern char *azs_read_file (const char *path, const char *var, size_t *len);
+
+/* azure-sources.c */
 /* Does something accept TCP connections at the host and port of url
  * within 1 s?  Quiet.
  */
@@ -62,7 +79,7 @@ extern bool azs_reachable (const char *url);
 extern char *azs_find_az (void);
 extern void azs_token_clear (struct az_token *t);
 
-/* Parsers of what the sources answer (untrusted: the fuzzer's). */
+/* azure-parse.c: what the sources answer (untrusted: the fuzzer's). */
 
 /* A token document: access_token or accessToken; expires_on (epoch
  * seconds, a number or a string of digits), expires_in (seconds from

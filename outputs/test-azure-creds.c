@@ -825,7 +825,14 @@ test_managed (void)
   CHECK (az_config_load (&cfg, NULL) == -1 &&
          error_has ("managed identity \"mi-cid\": HTTP 400 invalid_request: Identity not found"),
          "IMDS without the identity AZURE_CLIENT_ID names: an error");
+  answer (500, "{\"error\":\"unknown_error\",\"error_description\":\"busy\"}");
+  CHECK (az_config_load (&cfg, NULL) == -1 && requests () == 1 &&
+         error_has ("managed identity \"mi-cid\": HTTP 500 unknown_error: busy"),
+         "IMDS failing: an error, one attempt while the chain looks");
   unsetenv ("AZURE_CLIENT_ID");
+  answer (502, "<html>proxy</html>");
+  CHECK (az_config_load (&cfg, NULL) == -1 && error_has ("no credentials"),
+         "something at the IMDS address that is not IMDS: the chain goes on");
 
   setenv ("AZURE_IMDS_ENDPOINT", closed_url, 1);
   t = now_seconds ();
