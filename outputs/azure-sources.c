@@ -195,8 +195,8 @@ static int
 from_workload (struct az_config *cfg, struct az_token *out)
 {
   size_t len = 0, s = 0, e;
-  char *data = azs_read_file (cfg->provider->path, "AZURE_FEDERATED_TOKEN_FILE",
-                          &len);
+  char *data = azs_read_file (cfg->provider->path,
+                              "AZURE_FEDERATED_TOKEN_FILE", &len);
   int rc = -1;
 
   if (data == NULL)
