@@ -104,10 +104,13 @@ void
 error (const char *fs, ...)
 {
   va_list args;
+  char msg[sizeof last_err];
 
+  /* Into a buffer of its own first: an argument may be last_error(). */
   va_start (args, fs);
-  vsnprintf (last_err, sizeof last_err, fs, args);
+  vsnprintf (msg, sizeof msg, fs, args);
   va_end (args);
+  memcpy (last_err, msg, sizeof msg);
   sanitise (last_err);
   fprintf (stderr, "ferry: %s\n", last_err);
   fflush (stderr);
