@@ -146,13 +146,29 @@ extern int azblob_create (struct az_blob *b, uint64_t size);
  */
 extern int azblob_put_page (struct az_blob *b, uint64_t offset,
                             const void *buf, size_t len);
-/* Get Page Ranges: the ranges that hold data (owned array). */
+/* Put Page with x-ms-page-write: clear (the range reads as zeros and
+ * holds no data any more).  Same rules as azblob_put_page.
+ */
+extern int azblob_clear_pages (struct az_blob *b, uint64_t offset,
+                               uint64_t len);
+/* Get Page Ranges: the ranges that hold data, in order (owned array),
+ * following NextMarker.  0 or -1 after error().
+ */
 extern int azblob_page_ranges (struct az_blob *b, struct az_range **v,
                                size_t *n);
+/* One Get Page Ranges answer (untrusted XML) appended to *v (*n
+ * entries, allocated to at least *n); *next: its NextMarker (owned) or
+ * NULL.  0, or -1 when it is not a valid page list (no error()).  For
+ * the fuzzer too.
+ */
+extern int azblob_parse_ranges (const char *xml, size_t len,
+                                struct az_range **v, size_t *n, char **next);
 /* Read [offset, offset+len) (len <= 4 MiB) into buf. */
 extern int azblob_read (struct az_blob *b, uint64_t offset, void *buf,
                         size_t len);
-/* The blob's size (Content-Length of Get Blob Properties). */
+/* The blob's size (Content-Length of Get Blob Properties): 0, 1 when
+ * there is no such blob, or -1 after error().
+ */
 extern int azblob_size (struct az_blob *b, uint64_t *size);
 /* Delete Blob; a blob already gone is success. */
 extern int azblob_delete (struct az_blob *b);

@@ -10,11 +10,13 @@
 extern const struct output_ops local_output_ops;
 extern const struct output_ops openstack_output_ops;
 extern const struct output_ops aws_output_ops;
+extern const struct output_ops azure_output_ops;
 
 static const struct output_ops *const outputs[] = {
   &local_output_ops,
   &openstack_output_ops,
   &aws_output_ops,
+  &azure_output_ops,
 };
 
 const struct output_ops *
