@@ -57,6 +57,11 @@ extern void info (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));
 extern void warning (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));
+/* While on, error() in the calling thread only records its message for
+ * last_error(), so that a caller that says one thing for many threads'
+ * failures (the copy engine's workers) prints one line.
+ */
+extern void error_capture (bool on);
 /* The calling thread's last error message, or NULL.  Not owned by the caller. */
 extern const char *last_error (void);
 

@@ -17,6 +17,7 @@
 static struct log_settings settings;
 /* Per thread: the upload threads of the outputs report through error() too. */
 static __thread char last_err[1024];
+static __thread bool capturing;   /* error() keeps its message, unprinted */
 static volatile sig_atomic_t got_signal;
 
 void
@@ -29,6 +30,14 @@ const struct log_settings *
 log_get (void)
 {
   return &settings;
+}
+
+void
+error_capture (bool on)
+{
+  capturing = on;
+  if (on)
+    last_err[0] = '\0';
 }
 
 const char *
@@ -112,6 +121,8 @@ error (const char *fs, ...)
   va_end (args);
   memcpy (last_err, msg, sizeof msg);
   sanitise (last_err);
+  if (capturing)
+    return;
   fprintf (stderr, "ferry: %s\n", last_err);
   fflush (stderr);
 }

@@ -46,7 +46,6 @@ struct job {
   atomic_uint_fast64_t done;    /* bytes of chunks finished */
   atomic_uint_fast64_t written; /* bytes actually written */
   atomic_bool failed;
-  bool output_said;             /* the output's callback called error() */
   pthread_mutex_t err_lock;
   char err[512];                /* first worker error */
 };
@@ -116,13 +115,14 @@ worker (void *arg)
     }
     if (!(j->dest->zero_initialized && buf_is_zero (buf, c->length))) {
       if (j->dest->block) {
-        if (j->dest->block (j->dest->block_opaque, idx, c->offset, buf,
-                            c->length) == -1) {
-          /* The output has said what went wrong. */
-          pthread_mutex_lock (&j->err_lock);
-          j->failed = true;
-          j->output_said = true;
-          pthread_mutex_unlock (&j->err_lock);
+        int r;
+        /* The first failure is said once, by the job, not once a worker. */
+        error_capture (true);
+        r = j->dest->block (j->dest->block_opaque, idx, c->offset, buf, c->length);
+        error_capture (false);
+        if (r == -1) {
+          const char *e = last_error ();
+          job_fail (j, "%.0s%s", e ? e : "the output failed");
           break;
         }
       }
@@ -655,8 +655,7 @@ copy_disk (const char *src_uri, struct copy_dest *dest,
     o->progress (o->progress_data, atomic_load (&j.done), total);
   pthread_mutex_destroy (&j.err_lock);
   if (j.failed) {
-    if (!j.output_said || j.err[0])
-      error ("%s", j.err[0] ? j.err : "the copy failed");
+    error ("%s", j.err[0] ? j.err : "the copy failed");
     goto out;
   }
   if (interrupted ()) {

@@ -389,11 +389,14 @@ copy_disks (struct convert_opts *o, struct run *r)
       free (map.v);
       return -1;
     }
-    free (map.v);
     progress_end ();
     debug ("copy %s: data copied after %.2f s", label, now_seconds () - t0);
-    if (ops->disk_end (r->out, i, &dest) == -1)
+    /* disk_end may still read the map (-o azure's resume). */
+    if (ops->disk_end (r->out, i, &dest) == -1) {
+      free (map.v);
       return -1;
+    }
+    free (map.v);
     debug ("copy %s: output closed and synced after %.2f s", label, now_seconds () - t0);
     nbd_server_stop (&r->ovl);
     total_written += st.written_bytes;

@@ -568,6 +568,16 @@ azure_abort (struct output *o)
         SAY (&kept, "disk \"%s\" (open for writing)", d->name);
         continue;
       }
+      /* Azure checks the VHD footer when write access ends, and a disk
+       * whose check fails stays in ActiveUpload, where it cannot be
+       * deleted: an unfinished disk gets its footer first.
+       */
+      if (d->access && !d->uploaded) {
+        unsigned char footer[512];
+        vhd_fixed_footer (d->vhd_size, footer);
+        if (azblob_put_page (&d->blob, d->vhd_size, footer, sizeof footer) == -1)
+          debug ("azure: the footer of unfinished disk \"%s\" was not written", d->name);
+      }
       if (d->access && az_end_access (a, d) == 0)
         SAY (&said, "ended write access to disk \"%s\"", d->name);
       if (d->created && asprintf (&w, "delete disk \"%s\"", d->name) != -1 &&

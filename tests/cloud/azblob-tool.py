@@ -13,13 +13,22 @@ ferry's C, with the development account of AZURITE_ENV:
   azblob-tool.py AZURITE_ENV sas CONTAINER PERM   a container SAS query
                                               (valid for an hour)
   azblob-tool.py AZURITE_ENV containers       every container, one a line
+  azblob-tool.py AZURITE_ENV footer URL       "ok", or what is wrong with the
+                                              blob's fixed VHD footer (the
+                                              checks of azure-fake.py)
+  azblob-tool.py AZURITE_ENV writes LOG [FROM] the page writes in Azurite's
+                                              debug LOG after line FROM, as
+                                              JSON (see writes())
 
 URL: https://127.0.0.1:PORT/devstoreaccount1/CONTAINER/BLOB (any query
 is dropped).  Exit 1 with a message on any failure.
 """
 
 import datetime
+import importlib.util
 import json
+import os
+import re
 import sys
 from urllib.parse import unquote, urlsplit
 
@@ -35,6 +44,50 @@ def env_file(path):
         if line.startswith("export "):
             k, _, v = line[7:].partition("=")
             out[k] = v.strip("'")
+    return out
+
+
+def fake_module():
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location(
+        "azure_fake", os.path.join(here, "azure-fake.py"))
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    return m
+
+
+REQ = re.compile(r"RequestMethod=(\w+) RequestURL=(\S+) RequestHeaders:(\{.*?\}) ClientIP")
+
+
+def writes(log, start):
+    """The PUT requests Azurite logged after line start: {"lines": N,
+    "update": [[container/blob, first, last+1, content-length], ...],
+    "clear": [...], "put_blob": [[container/blob, user-agent], ...], "bad": [...]}
+    where bad lists page writes over 4 MiB or not 512-aligned."""
+    out = {"update": [], "clear": [], "put_blob": [], "bad": []}
+    n = 0
+    with open(log, errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if n <= start or "BlobStorageContextMiddleware" not in line:
+                continue
+            m = REQ.search(line)
+            if not m or m.group(1) != "PUT":
+                continue
+            u = urlsplit(m.group(2))
+            name = "/".join(unquote(u.path).split("/")[2:])
+            h = json.loads(m.group(3))
+            if "comp=page" in u.query:
+                a, b = (int(x) for x in h["x-ms-range"][6:].split("-"))
+                ln = int(h.get("content-length", 0))
+                kind = h.get("x-ms-page-write")
+                out["update" if kind == "update" else "clear"].append(
+                    [name, a, b + 1, ln])
+                if a % 512 or (b + 1) % 512 or b + 1 - a > 4 << 20 or \
+                        (kind == "update" and ln != b + 1 - a):
+                    out["bad"].append([name, a, b + 1, ln])
+            elif "x-ms-blob-type" in h:
+                out["put_blob"].append([name, h.get("user-agent", "")])
+    out["lines"] = n
     return out
 
 
@@ -73,6 +126,13 @@ def main(argv):
                     print(b.name)
             except ResourceNotFoundError:
                 pass
+        elif cmd == "footer":
+            bc = blob_of(svc, args[0])
+            size = bc.get_blob_properties().size
+            f = bc.download_blob(offset=size - 512, length=512).readall()
+            print(fake_module().footer_error(f, size - 512) or "ok")
+        elif cmd == "writes":
+            print(json.dumps(writes(args[0], int(args[1]) if len(args) > 1 else 0)))
         elif cmd == "containers":
             for c in svc.list_containers():
                 print(c.name)

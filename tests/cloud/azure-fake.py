@@ -28,9 +28,11 @@ What it enforces, as the services document it:
   disks: createOption Upload with uploadSizeBytes a MiB multiple plus
     512, or Import from an existing blob; names unique; a disk in
     ActiveUpload cannot be deleted or imaged; Write access only from
-    ReadyToUpload; endGetAccess checks the VHD footer (cookie, checksum,
-    fixed type, size, CHS geometry) and fails the operation when it is
-    wrong, as Azure does;
+    ReadyToUpload or ActiveUpload; endGetAccess checks the VHD footer
+    (cookie, checksum, fixed type, size, CHS geometry) and fails the
+    operation when it is wrong, leaving the disk in ActiveUpload (the
+    "stuck" disk users report; whether Azure leaves it there is
+    assumed, not known);
   images: from an existing disk that is not in ActiveUpload;
   long-running operations: 202 with Azure-AsyncOperation and Location,
     "InProgress" for --polls polls, with Retry-After.
@@ -492,7 +494,10 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             d["footer_ok"] = err is None
             d["footer_error"] = err
-            d["state"] = "Unattached" if err is None else "ReadyToUpload"
+            # A disk whose footer fails the check stays in ActiveUpload
+            # (the SAS revoked): it cannot be deleted or imaged.
+            if err is None:
+                d["state"] = "Unattached"
         if err:
             return self.lro(new_op(None, fail={"code": "InvalidVhd", "message": err}))
         return self.lro(new_op(None))
@@ -557,7 +562,7 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 doc = {"disks": {k: {x: v[x] for x in (
                     "name", "state", "size", "osType", "hyperVGeneration",
-                    "footer_ok", "footer_error", "creationData", "tags")}
+                    "footer_ok", "footer_error", "creationData", "tags", "container")}
                     for k, v in state["disks"].items()},
                     "images": {k: image_view(v) for k, v in state["images"].items()},
                     "tokens": state["issued"],

@@ -14,6 +14,8 @@ they come, streaming bodies (chunked or not), and injects one fault:
   stall-after=N    after N bytes of a request body, hold it for up to
                    60 s before going on (an upload caught in progress)
 
+UPSTREAM may be https:// (its certificate checked against the CA file in
+$FAULT_CA).  FAULT_ONCE=1 makes drop-after fire on one request only.
 PORT 0 picks a free port.  The first line on stdout is "listening PORT";
 each fault injected is logged after it.  Only the standard library.
 """
@@ -101,8 +103,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 self.wfile.write(body)
                 return
-        conn = http.client.HTTPConnection(upstream.hostname, upstream.port,
-                                          timeout=600)
+        if upstream.scheme == "https":
+            conn = http.client.HTTPSConnection(
+                upstream.hostname, upstream.port, timeout=600,
+                context=ssl.create_default_context(cafile=os.environ.get("FAULT_CA")))
+        else:
+            conn = http.client.HTTPConnection(upstream.hostname, upstream.port,
+                                              timeout=600)
         conn.putrequest(self.command, self.path, skip_host=True,
                         skip_accept_encoding=True)
         conn.putheader("Host", upstream.netloc)
@@ -127,7 +134,9 @@ class Handler(BaseHTTPRequestHandler):
                     log(f"fault: stalling {self.command} {self.path} after {sent} bytes")
                     stall = None
                     time.sleep(60)
-                if limit is not None and sent + len(data) > limit:
+                if limit is not None and sent + len(data) > limit and \
+                        not (os.environ.get("FAULT_ONCE") and state["fired"]):
+                    state["fired"] = True
                     log(f"fault: dropping {self.command} {self.path} after {sent} bytes")
                     conn.sock.shutdown(socket.SHUT_RDWR)
                     conn.close()
