@@ -26,6 +26,8 @@ packages=(
     keystone glance-api uwsgi uwsgi-plugin-python3 python3-openstackclient curl openssl
     # -o aws tests: S3 from Ceph radosgw on a memstore cluster; RBD later
     ceph-mon ceph-osd radosgw ceph-common awscli librbd-dev
+    # -o azure tests: Microsoft's Python SDK reads back what ferry wrote to Azurite
+    python3-azure-storage
 )
 # -o azure tests: Azurite (Blob) from npm, run by Node.js
 command -v npm >/dev/null || packages+=(nodejs npm)
