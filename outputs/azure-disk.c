@@ -16,6 +16,8 @@
 #include "outputs.h"
 #include "azure.h"
 
+#define ZERO_RUN 4096           /* zeroes this long are not sent */
+
 static bool
 in_ranges (const struct az_range *v, size_t n, uint64_t off, uint64_t len,
            bool whole)
@@ -29,47 +31,71 @@ in_ranges (const struct az_range *v, size_t n, uint64_t off, uint64_t len,
   return false;
 }
 
-/* One chunk from the copy engine: skip what the service holds already
- * (resume), clear what is now zero, send the rest.
+/* One run of a chunk, all zeroes or none: skip what the service holds
+ * already (resume), clear what is now zero, send the rest.  w: room for
+ * len bytes that is not buf.
  */
 static int
-block_cb (void *opaque, unsigned worker, uint64_t offset, const void *buf,
+send_run (struct az_disk *d, unsigned char *w, uint64_t offset,
+          const unsigned char *buf, size_t len, bool zero)
+{
+  if (zero) {
+    if (d->nr_held == 0 || !in_ranges (d->held, d->nr_held, offset, len, false))
+      return 0;
+    atomic_fetch_add (&d->cleared, 1);
+    return azblob_clear_pages (&d->blob, offset, len);
+  }
+  if (d->nr_held && in_ranges (d->held, d->nr_held, offset, len, true)) {
+    if (azblob_read (&d->blob, offset, w, len) == -1)
+      return -1;
+    if (memcmp (w, buf, len) == 0) {
+      atomic_fetch_add (&d->same, 1);
+      return 0;
+    }
+  }
+  if (azblob_put_page (&d->blob, offset, buf, len) == -1)
+    return -1;
+  atomic_fetch_add (&d->pages, 1);
+  atomic_fetch_add (&d->bytes, len);
+  return 0;
+}
+
+/* One chunk from the copy engine (at most 512 KiB), cut where 4 KiB or
+ * more of zeroes lie, so that only data goes over the wire: the map's
+ * chunks follow the source's clusters, which are often partly zero.
+ */
+static int
+block_cb (void *opaque, unsigned worker, uint64_t offset, const void *data,
           size_t len)
 {
   struct az_disk *d = opaque;
+  const unsigned char *buf = data;
   unsigned char *w = d->wbuf[worker];
   size_t plen = (len + 511) & ~(size_t) 511;
-  bool zero;
 
   if (plen != len) {            /* a disk size not a multiple of 512 */
     memcpy (w, buf, len);
     memset (w + len, 0, plen - len);
     buf = w;
-    w = d->wbuf[worker] + PAGE_MAX / 2;
   }
-  zero = buf_is_zero (buf, plen);
-  if (d->nr_held) {
-    if (zero) {
-      if (!in_ranges (d->held, d->nr_held, offset, plen, false))
-        return 0;
-      atomic_fetch_add (&d->cleared, 1);
-      return azblob_clear_pages (&d->blob, offset, plen);
-    }
-    if (in_ranges (d->held, d->nr_held, offset, plen, true)) {
-      if (azblob_read (&d->blob, offset, w, plen) == -1)
-        return -1;
-      if (memcmp (w, buf, plen) == 0) {
-        atomic_fetch_add (&d->same, 1);
-        return 0;
-      }
-    }
-  }
-  else if (zero)
+  w = d->wbuf[worker] + PAGE_MAX / 2;
+  if (d->nr_held == 0 && buf_is_zero (buf, plen))
     return 0;
-  if (azblob_put_page (&d->blob, offset, buf, plen) == -1)
-    return -1;
-  atomic_fetch_add (&d->pages, 1);
-  atomic_fetch_add (&d->bytes, plen);
+  for (size_t pos = 0; pos < plen; ) {
+    size_t u = plen - pos < ZERO_RUN ? plen - pos : ZERO_RUN;
+    bool zero = buf_is_zero (buf + pos, u);
+    size_t end = pos + u;
+
+    while (end < plen) {
+      u = plen - end < ZERO_RUN ? plen - end : ZERO_RUN;
+      if (buf_is_zero (buf + end, u) != zero)
+        break;
+      end += u;
+    }
+    if (send_run (d, w, offset + pos, buf + pos, end - pos, zero) == -1)
+      return -1;
+    pos = end;
+  }
   return 0;
 }
 
