@@ -287,12 +287,14 @@ copy_fails() {   # WHAT PATTERN [ENV...] -- [ARGS...]
     echo "ok: $what: $err$(grep -o '^cleaned up: .*' "$tmpdir/bad.err" | head -1 | sed 's/^/; /')"
 }
 faults '[{"kind": "429", "method": "PUT", "path": "/disks/", "times": 2},
+         {"kind": "location", "method": "PUT", "path": "/disks/"},
          {"kind": "503", "method": "POST", "path": "/beginGetAccess"},
+         {"kind": "location", "method": "POST", "path": "/beginGetAccess"},
          {"kind": "expire", "method": "POST", "path": "/endGetAccess"},
          {"kind": "cut", "method": "GET", "path": "/_ops/", "times": 1, "skip": 2},
          {"kind": "503", "method": "PUT", "path": "/images/"}]'
 tokens0=$(state | jq .tokens)
-copy_ok "429, 503, an expired token and a cut connection"
+copy_ok "429, 503, an expired token, a cut connection, operations by Location only"
 faults '[]'
 st=$(state)
 for c in 429 503 401 0; do
@@ -300,7 +302,9 @@ for c in 429 503 401 0; do
         fail "fault $c was never answered"
 done
 [ "$(jq .tokens <<<"$st")" -gt "$tokens0" ] || fail "the expired token was not renewed"
-echo "ok: 429 twice, 503 twice, an expired token (renewed) and a cut poll: retried to success"
+jq -e '[.requests[] | select(.[0] == "GET" and (.[1] | endswith("?location")))] | length >= 2' <<<"$st" >/dev/null ||
+    fail "no operation was followed by its Location"
+echo "ok: 429 twice, 503 twice, an expired token (renewed), a cut poll, two operations followed by Location alone: retried to success"
 
 # A page write cut mid-body (blob method through fault-proxy.py).
 FAULT_CA="$AZURITE_CA" FAULT_ONCE=1 /usr/bin/python3 "$cloud/fault-proxy.py" --tls "$az/tls/server.pem" "$az/tls/server.key" 0 \

@@ -40,9 +40,11 @@ What it enforces, as the services document it:
 Test hooks:
   GET  /_fake/state    {"disks": {...}, "images": {...}, "tokens": N,
                         "requests": [[METHOD, PATH, STATUS], ...]}
-  POST /_fake/faults   [{"kind": "429"|"503"|"fail"|"expire"|"cut",
+  POST /_fake/faults   [{"kind": "429"|"503"|"fail"|"expire"|"cut"|"location",
                          "method": M, "path": SUBSTRING, "times": N,
                          "skip": N}, ...]  (replaces the list)
+                       (location: a long-running operation announced by
+                       Location alone, no Azure-AsyncOperation)
   POST /_fake/reset    forget every request and fault (not the disks)
 """
 
@@ -197,9 +199,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def lro(self, op, status=202):
         base = f"{opts.endpoint}/_ops/{op}?api-version=2023-04-02"
-        self.send(status, None, [("Azure-AsyncOperation", base),
-                                 ("Location", base + "&location=1"),
-                                 ("Retry-After", str(opts.retry_after))])
+        h = [("Location", base + "&location=1"),
+             ("Retry-After", str(opts.retry_after))]
+        if self.fault != "location":
+            h.append(("Azure-AsyncOperation", base))
+        self.send(status, None, h)
 
     def do_GET(self):
         self.route("GET")
@@ -215,12 +219,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def route(self, method):
         u = urlsplit(self.path)
-        self.path_only = u.path
+        self.path_only = u.path + ("?location" if "location=1" in u.query else "")
         q = parse_qs(u.query)
         raw = self.body()
+        self.fault = None
         if u.path.startswith("/_fake/"):
             return self.hook(method, u.path, raw)
-        fault = take_fault(method, u.path)
+        fault = self.fault = take_fault(method, u.path)
         if fault == "cut":
             with lock:
                 state["requests"].append([method, u.path, 0])
