@@ -60,6 +60,7 @@ struct convert_opts {
   const char *root;             /* --root */
   char **macs;                  /* --mac values (owned list) */
   const char *inject_dir;       /* --inject-package */
+  enum initramfs_mode initramfs; /* --initramfs */
   bool dry_run;
   bool copy_only;               /* ferry copy: no inspection, no fixes */
   bool source_only;             /* inspect: the source's metadata only */

@@ -166,6 +166,17 @@ apply_option (struct convert_opts *o, struct log_settings *ls,
   case OPT_TARGET: o->target = value; break;
   case OPT_ROOT: o->root = value; break;
   case OPT_INJECT: o->inject_dir = value; break;
+  case OPT_INITRAMFS:
+    if (strcmp (value, "auto") == 0)
+      o->initramfs = INITRAMFS_AUTO;
+    else if (strcmp (value, "append") == 0)
+      o->initramfs = INITRAMFS_APPEND;
+    else if (strcmp (value, "rebuild") == 0)
+      o->initramfs = INITRAMFS_REBUILD;
+    else
+      return usage_error (cmd, "--initramfs \"%s\": use auto, append or rebuild",
+                          value);
+    break;
   case OPT_MAC:
     if (string_list_push (&o->macs, value) == -1) {
       perror ("ferry");

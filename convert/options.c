@@ -143,6 +143,33 @@ const struct cli_option cli_options[] = {
     "whichever the guest uses) in the guest, offline, with its own package\n"
     "tool (C<dpkg -i>, C<rpm -Uvh>, C<apk add>): cloud-init, qemu-guest-agent\n"
     "and the like for guests that lack them.  Dependencies must be in DIR too." },
+  { OPT_INITRAMFS, { "--initramfs" }, { NULL }, "MODE", VAL_WORDS,
+    "auto append rebuild", CMD_CONVERT, SEC_CONVERSION,
+    "how drivers get into the initramfs: auto (default), append, rebuild",
+    "How the target's drivers get into the guest's initramfs.\n"
+    "\n"
+    "C<append> adds them, with the modules they depend on, the guest's module\n"
+    "indexes and the family's module-load list, to the image that boots the\n"
+    "guest now.  ferry does it on the host from the guest's own\n"
+    "F</lib/modules>, and runs no guest code: a few seconds instead of the\n"
+    "minute or more that the guest's tool takes in the appliance.  An image\n"
+    "ferry cannot extend (no module index of its own, an unknown compressor)\n"
+    "is an error that says why.  A resume device that changed is left as it\n"
+    "was in the image, with a warning.\n"
+    "\n"
+    "C<rebuild> runs the guest's own tool in the appliance\n"
+    "(C<update-initramfs>, C<dracut> or C<mkinitfs>), as virt-v2v does.\n"
+    "\n"
+    "C<auto>, the default, appends where ferry's test suite boots an\n"
+    "appended image of that kind (initramfs-tools: Debian and Ubuntu), and\n"
+    "rebuilds otherwise, when the resume device changed, or when appending\n"
+    "cannot be done.\n"
+    "\n"
+    "Either way the guest's own configuration\n"
+    "(F</etc/initramfs-tools/modules>, F</etc/dracut.conf.d>,\n"
+    "F</etc/mkinitfs/features.d>) names the drivers, so that the next kernel\n"
+    "update builds an image with them, and the change report's C<initramfs>\n"
+    "list says, per kernel, which was done and why." },
   { OPT_DRY_RUN, { "--dry-run" }, { NULL }, NULL, VAL_NONE, NULL, CMD_OUT,
     SEC_CONVERSION, "inspect and plan, write nothing",
     "Inspect the guest and plan every change, print the plan, and write\n"

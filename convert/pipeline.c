@@ -286,7 +286,7 @@ fix_guest (struct convert_opts *o, struct run *r)
   struct fix_params fp = {
     .target = r->target, .dry_run = o->dry_run, .nr_nics = r->src.nr_nics,
     .nics = r->src.nics, .mac_ips = r->mac_ips, .nr_mac_ips = r->nr_mac_ips,
-    .inject_dir = o->inject_dir,
+    .inject_dir = o->inject_dir, .initramfs = o->initramfs,
   };
   const struct fix_ops *fix;
   guestfs_h *g;

@@ -40,6 +40,13 @@ module_path (const char *dep, const char *mod)
   return NULL;
 }
 
+/* mkinitfs' init loads drivers by their aliases (nlplug-findfs), as a
+ * rebuild with a features.d file would: no module-load list.
+ */
+static const struct initramfs_family mkinitfs_family = {
+  .tool = "mkinitfs",
+};
+
 static int
 mkinitfs_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
                     struct report *r, bool force)
@@ -48,14 +55,11 @@ mkinitfs_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   bool need[64];
   int any = initramfs_plan (g, gu, p, force, need, &to_add);
   CLEANUP_FREE char *feature = NULL, *modfile = NULL;
+  bool has_tool;
 
   if (any <= 0)
     return any;
-  if (!guest_has_file (g, "/sbin/mkinitfs")) {
-    error ("rebuild the initramfs: mkinitfs is not installed in the guest%s%s",
-           to_add ? ", and the initramfs lacks " : "", to_add ? to_add[0] : "");
-    return -1;
-  }
+  has_tool = guest_has_file (g, "/sbin/mkinitfs");
   if (asprintf (&feature, "ferry-%s", p->target->name) == -1 ||
       asprintf (&modfile, "/etc/mkinitfs/features.d/%s.modules", feature) == -1)
     goto nomem;
@@ -114,13 +118,25 @@ mkinitfs_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
 
   for (size_t i = 0; i < gu->nr_kernels && i < 64; i++) {
     struct guest_kernel *k = &gu->kernels[i];
-    CLEANUP_FREE char *out = NULL, *initrd = NULL, *reason = NULL;
+    CLEANUP_FREE char *out = NULL, *initrd = NULL, *reason = NULL, *why = NULL;
+    int c;
 
     if (!need[i])
       continue;
     if (asprintf (&initrd, "/boot/initramfs-%s", k->name) == -1 ||
         (reason = initramfs_reason (k, to_add)) == NULL)
       goto nomem;
+    c = initramfs_choose (g, k, initrd, to_add, force, p, &mkinitfs_family, r, &why);
+    if (c == -1)
+      return -1;
+    if (c == 1)
+      continue;
+    if (!has_tool) {
+      error ("rebuild the initramfs: mkinitfs is not installed in the guest%s%s (%s)",
+             to_add ? ", and the initramfs lacks " : "", to_add ? to_add[0] : "",
+             why);
+      return -1;
+    }
     if (!p->dry_run) {
       const char *argv[] = { "/sbin/mkinitfs", "-o", initrd, k->version, NULL };
       info ("guest: rebuilding the initramfs for kernel %s", k->version);
@@ -129,7 +145,8 @@ mkinitfs_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
           initramfs_verify (g, k, initrd, p, "mkinitfs") == -1)
         return -1;
     }
-    if (report_action (r, initrd, "regenerated", reason) == -1)
+    if (report_action (r, initrd, "regenerated", reason) == -1 ||
+        initramfs_rebuilt (r, k, initrd, &mkinitfs_family, why) == -1)
       return -1;
   }
   return 0;

@@ -29,6 +29,12 @@ debian_matches (const struct guest *gu)
 /* ---------------------------------------------------------------- */
 /* The initramfs. */
 
+static const struct initramfs_family initramfs_tools = {
+  .tool = "update-initramfs",
+  .boot_proved = true,          /* tests: convert-boot, convert-layout */
+  .load_list = "conf/modules",  /* what force_load writes */
+};
+
 static int
 fix_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
                struct report *r, bool force)
@@ -36,22 +42,11 @@ fix_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   CLEANUP_STRING_LIST char **to_add = NULL;
   bool need[64];
   int any = initramfs_plan (g, gu, p, force, need, &to_add);
+  int has_tool;
 
   if (any <= 0)
     return any;
-  if (guestfs_is_file (g, "/usr/sbin/update-initramfs") <= 0) {
-    if (to_add == NULL) {
-      /* Only the resume device changed: a stale one delays the boot
-       * but does not break it.
-       */
-      report_warning (r, "update-initramfs is not installed in the guest: "
-                      "the initramfs keeps the old resume device");
-      return 0;
-    }
-    error ("rebuild the initramfs: update-initramfs is not installed in "
-           "the guest, and the initramfs lacks %s", to_add[0]);
-    return -1;
-  }
+  has_tool = guestfs_is_file (g, "/usr/sbin/update-initramfs") > 0;
 
   /* List the modules in initramfs-tools' modules file so that every
    * later rebuild (kernel updates) keeps them.
@@ -76,9 +71,10 @@ fix_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
 
   for (size_t i = 0; i < gu->nr_kernels && i < 64; i++) {
     struct guest_kernel *k = &gu->kernels[i];
-    CLEANUP_FREE char *out = NULL, *initrd = NULL, *reason = NULL;
+    CLEANUP_FREE char *out = NULL, *initrd = NULL, *reason = NULL, *why = NULL;
     const char *argv[] = { "/usr/sbin/update-initramfs", "-c", "-k", k->version, NULL };
     double t0 = now_seconds ();
+    int c;
 
     if (!need[i])
       continue;
@@ -87,30 +83,25 @@ fix_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
       error ("rebuild the initramfs: %m");
       return -1;
     }
-    if (!p->dry_run && !force && to_add && k->initrd && strcmp (k->initrd, initrd) == 0) {
-      /* Only modules to add: add them to the image that boots the
-       * guest now, on the host, instead of rebuilding it in the
-       * appliance.
-       */
-      char **files = NULL;
-      int added = initramfs_add_modules (g, k, to_add, &files);
-      if (added == -1)
-        return -1;
-      if (added == 1) {
-        CLEANUP_FREE char *why = NULL;
-        debug ("added the modules to the initramfs of %s in %.1f s",
-               k->version, now_seconds () - t0);
-        if (initramfs_check (k, initrd, files, p, "adding the modules") == -1)
-          return -1;
-        if (asprintf (&why, "%s to the initramfs as it was, not rebuilt by "
-                      "update-initramfs", reason) == -1) {
-          error ("rebuild the initramfs: %m");
-          return -1;
-        }
-        if (report_action (r, initrd, "regenerated", why) == -1)
+    c = initramfs_choose (g, k, initrd, to_add, force, p, &initramfs_tools, r, &why);
+    if (c == -1)
+      return -1;
+    if (c == 1)
+      continue;
+    if (!has_tool) {
+      if (to_add == NULL) {
+        /* Only the resume device changed: a stale one delays the boot
+         * but does not break it.
+         */
+        if (report_warning (r, "update-initramfs is not installed in the guest: "
+                            "the initramfs keeps the old resume device") == -1)
           return -1;
         continue;
       }
+      error ("rebuild the initramfs: update-initramfs is not installed in "
+             "the guest, and the initramfs of %s lacks %s (%s)", k->version,
+             to_add[0], why);
+      return -1;
     }
     if (!p->dry_run) {
       info ("guest: rebuilding the initramfs for kernel %s", k->version);
@@ -126,7 +117,8 @@ fix_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
       if (initramfs_verify (g, k, initrd, p, "update-initramfs") == -1)
         return -1;
     }
-    if (report_action (r, initrd, "regenerated", reason) == -1)
+    if (report_action (r, initrd, "regenerated", reason) == -1 ||
+        initramfs_rebuilt (r, k, initrd, &initramfs_tools, why) == -1)
       return -1;
   }
   return 0;

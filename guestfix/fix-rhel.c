@@ -55,6 +55,13 @@ find_tool (guestfs_h *g, const char *const *paths)
   return NULL;
 }
 
+/* dracut's images load drivers by udev's aliases, as a rebuild with
+ * add_drivers would: no module-load list is written.
+ */
+static const struct initramfs_family dracut_family = {
+  .tool = "dracut",
+};
+
 int
 dracut_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
                   struct report *r, bool force, const char *initrd_prefix,
@@ -71,11 +78,6 @@ dracut_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   if (any <= 0)
     return any;
   dracut = find_tool (g, dracuts);
-  if (dracut == NULL) {
-    error ("rebuild the initramfs: dracut is not installed in the guest%s%s",
-           to_add ? ", and the initramfs lacks " : "", to_add ? to_add[0] : "");
-    return -1;
-  }
   /* Every later rebuild (kernel updates) keeps the drivers. */
   if (to_add) {
     struct sbuf b = SBUF_INIT;
@@ -102,8 +104,9 @@ dracut_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   }
   for (size_t i = 0; i < gu->nr_kernels && i < 64; i++) {
     struct guest_kernel *k = &gu->kernels[i];
-    CLEANUP_FREE char *out = NULL, *initrd = NULL, *reason = NULL;
+    CLEANUP_FREE char *out = NULL, *initrd = NULL, *reason = NULL, *why = NULL;
     double t0 = now_seconds ();
+    int c;
 
     if (!need[i])
       continue;
@@ -111,6 +114,17 @@ dracut_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
                   initrd_suffix) == -1 ||
         (reason = initramfs_reason (k, to_add)) == NULL) {
       error ("rebuild the initramfs: %m");
+      return -1;
+    }
+    c = initramfs_choose (g, k, initrd, to_add, force, p, &dracut_family, r, &why);
+    if (c == -1)
+      return -1;
+    if (c == 1)
+      continue;
+    if (dracut == NULL) {
+      error ("rebuild the initramfs: dracut is not installed in the guest%s%s (%s)",
+             to_add ? ", and the initramfs lacks " : "", to_add ? to_add[0] : "",
+             why);
       return -1;
     }
     if (!p->dry_run) {
@@ -139,7 +153,8 @@ dracut_initramfs (guestfs_h *g, struct guest *gu, const struct fix_params *p,
       if (initramfs_verify (g, k, initrd, p, "dracut") == -1)
         return -1;
     }
-    if (report_action (r, initrd, "regenerated", reason) == -1)
+    if (report_action (r, initrd, "regenerated", reason) == -1 ||
+        initramfs_rebuilt (r, k, initrd, &dracut_family, why) == -1)
       return -1;
   }
   return 0;

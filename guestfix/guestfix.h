@@ -89,8 +89,20 @@ struct report {
   char **packages_removed;      /* owned, NULL terminated, may be NULL */
   char **warnings;              /* owned, NULL terminated, may be NULL */
   char **nic_names;             /* the target NIC names chosen (owned) */
+  struct initramfs_choice *initramfs; /* per kernel, nr_initramfs of them */
+  size_t nr_initramfs;
   bool dry_run;
 };
+/* How one kernel's initramfs was made (owned strings). */
+struct initramfs_choice {
+  char *kernel, *file;
+  char *method;                 /* "append", "rebuild" or "kept" */
+  char *tool;                   /* what ran: "ferry" or the guest's tool */
+  char *reason;
+};
+extern int report_initramfs (struct report *r, const char *kernel,
+                             const char *file, const char *method,
+                             const char *tool, const char *reason);
 extern int report_file (struct report *r, const char *path,
                         const char *before, const char *after,
                         const char *reason);
@@ -152,19 +164,46 @@ extern pid_t initramfs_filter_spawn (const char *const *argv, int in, int out,
  */
 extern int initramfs_split (const char *path, uint64_t *offset,
                             const char **tool);
-/* initramfs-add.c: add the target's modules (to_add) to kernel k's
- * Debian initramfs on the host: the modules and their dependencies
- * from the guest's /lib/modules, module indexes from the host's depmod
- * (confined), merged into the image's main archive and recompressed
- * with its own compressor.  What update-initramfs would do, without
- * running the guest's tools in the appliance.  On 1, *files (owned)
- * lists the new image, read from the copy it uploaded (so that it is
- * not downloaded again to be checked).  Returns 1 when done, 0
- * when this image is not one it can extend (the caller then runs
- * update-initramfs), -1 after error().
+struct fix_params;
+
+/* initramfs-add.c: add modules to_add to kernel k's initramfs on the
+ * host: the modules and their dependencies from the guest's
+ * /lib/modules, module indexes from the host's depmod (confined),
+ * merged into the image's main archive and recompressed with its own
+ * compressor, behind its early archives as they were.  load_list, if
+ * not NULL, names the image's module-load list ("conf/modules"), which
+ * gets a line for each module it lacks.  No guest code runs.  On 1,
+ * *files (owned) lists the new image, read from the copy it uploaded
+ * (so that it is not downloaded again to be checked).  Returns 1 when
+ * done; 0 when the image is not one it can extend, with *why (owned)
+ * saying why; -1 after error().
  */
 extern int initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
-                                  char *const *to_add, char ***files);
+                                  char *const *to_add, const char *load_list,
+                                  char ***files, char **why);
+/* initramfs-mode.c: --initramfs auto|append|rebuild for one kernel,
+ * whose image the family's tool writes at path initrd; to_add are the
+ * target's modules the guest lacks (NULL if none), force says that the
+ * resume device changed.  Returns 1 when the image was extended on the
+ * host, or left as it is under append (reported either way); 0 when
+ * the caller must run the family's tool, *why (owned) saying why for
+ * the report (initramfs_rebuilt); -1 after error().
+ */
+struct initramfs_family {
+  const char *tool;             /* "update-initramfs", for messages */
+  bool boot_proved;             /* auto appends: the suite boots the result */
+  const char *load_list;        /* the image's module-load list, or NULL */
+};
+extern int initramfs_choose (guestfs_h *g, struct guest_kernel *k,
+                             const char *initrd, char *const *to_add,
+                             bool force, const struct fix_params *p,
+                             const struct initramfs_family *fam,
+                             struct report *r, char **why);
+/* After the family's tool rebuilt it: the report's initramfs entry. */
+extern int initramfs_rebuilt (struct report *r, const struct guest_kernel *k,
+                              const char *initrd,
+                              const struct initramfs_family *fam,
+                              const char *why);
 /* initramfs-merge.c: the parts of it that read the guest's bytes.
  * modules_dep_closure: the relative paths (owned) of modules 'mods'
  * and of everything they depend on, by the modules.dep text 'dep'; NULL
@@ -177,7 +216,9 @@ extern int initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
  * '/', as "usr/lib/modules/V/"), plus the modules 'fresh' and the
  * 'indexes' (relative names) read from directory 'tree', with the
  * directories the archive lacks, and a trailer; 1, 0 or -1 as
- * cpio_copy_entries, after error() on -1.  initramfs_safe_rel: 'rel'
+ * cpio_copy_entries, after error() on -1; load_list (or NULL) is the
+ * image's module-load list, rewritten with a line for each of
+ * load_mods it lacks.  initramfs_safe_rel: 'rel'
  * may be used under a directory of ours (printable, not absolute, no
  * "..").
  */
@@ -185,7 +226,8 @@ extern char **modules_dep_closure (const char *dep, char *const *mods);
 extern int cpio_copy_entries (int in, int out, char *const *drop, char ***names);
 extern int cpio_merge (const char *main_cpio, const char *merged,
                        const char *prefix, char *const *fresh,
-                       const char *tree, const char *const *indexes);
+                       const char *tree, const char *const *indexes,
+                       const char *load_list, char *const *load_mods);
 extern bool initramfs_safe_rel (const char *rel);
 /* Is s in the NULL-terminated list l (NULL: empty)? */
 extern bool string_list_has (char *const *l, const char *s);
@@ -199,9 +241,17 @@ struct mac_ip {
 };
 
 /* Fix modules: one per OS family. */
+/* --initramfs: how the target's modules get into the initramfs. */
+enum initramfs_mode {
+  INITRAMFS_AUTO,               /* append where boot-proved, else rebuild */
+  INITRAMFS_APPEND,             /* on the host; no guest code runs */
+  INITRAMFS_REBUILD,            /* the guest's own tool, in the appliance */
+};
+
 struct fix_params {
   const struct target *target;
   bool dry_run;
+  enum initramfs_mode initramfs;
   size_t nr_nics;               /* target NICs */
   const struct source_nic *nics; /* the source's NICs, nr_nics of them */
   const struct mac_ip *mac_ips; /* --mac ...:ip:..., nr_mac_ips of them */

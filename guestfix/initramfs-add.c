@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ferry: add the target's modules to a Debian initramfs on the host.
+/* ferry: add the target's modules to a guest's initramfs on the host.
  *
- * update-initramfs in the appliance rebuilds the whole image with the
- * guest's shell scripts, under TCG one to three minutes a kernel.  All
+ * The guest's tool in the appliance (update-initramfs, dracut,
+ * mkinitfs) rebuilds the whole image with the guest's own scripts,
+ * under TCG one to three minutes a kernel.  All
  * a conversion needs is a few more modules in the image that already
  * boots the guest, so ferry does that part itself:
  *
@@ -21,7 +22,8 @@
  * the new drivers by their aliases, as it would have after a rebuild.
  * Everything that reads the guest's bytes (the decompressor, depmod)
  * runs in the sandbox of common/confine.c.  Anything unusual about the
- * image makes this return 0, and the caller runs update-initramfs.
+ * image makes this return 0 with the reason, and initramfs-mode.c
+ * decides whether the guest's tool runs instead.
  */
 
 #include <config.h>
@@ -29,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -163,9 +166,29 @@ work_free (struct work *w)
   free (w->tree);
 }
 
+/* Return 0 with *why (owned): the image is not one this extends. */
+static int __attribute__ ((format (printf, 2, 3)))
+cannot (char **why, const char *fs, ...)
+{
+  va_list ap;
+
+  free (*why);
+  va_start (ap, fs);
+  if (vasprintf (why, fs, ap) == -1)
+    *why = NULL;
+  va_end (ap);
+  if (*why == NULL) {
+    error ("add modules to the initramfs: %m");
+    return -1;
+  }
+  debug ("initramfs: %s", *why);
+  return 0;
+}
+
 int
 initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
-                       char *const *to_add, char ***files)
+                       char *const *to_add, const char *load_list,
+                       char ***files, char **why)
 {
   __attribute__ ((cleanup (work_free))) struct work w = { 0 };
   CLEANUP_FREE char *prefix = NULL, *dep = NULL, *depfile = NULL;
@@ -177,20 +200,19 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
   bool exists;
 
   *files = NULL;
+  *why = NULL;
   if (tmp == NULL)
     return -1;
   if (k->initrd == NULL || k->initrd_files == NULL || !initramfs_safe_rel (k->version) ||
       strchr (k->version, '/') || (prefix = modules_prefix (k)) == NULL) {
-    debug ("initramfs of %s: no module index of its own: update-initramfs", k->version);
-    return 0;
+    return cannot (why, "the image holds no module index (modules.dep) "
+                   "for %s", k->version);
   }
   if (asprintf (&depfile, "/lib/modules/%s/modules.dep", k->version) == -1)
     goto nomem;
   dep = gfile_read (g, depfile, &exists);
   if (dep == NULL || (closure = modules_dep_closure (dep, to_add)) == NULL) {
-    debug ("initramfs of %s: %s has not every module: update-initramfs",
-           k->version, depfile);
-    return 0;
+    return cannot (why, "%s does not list every module to add", depfile);
   }
   /* What the image holds, what it lacks. */
   for (size_t i = 0; k->initrd_files[i]; i++) {
@@ -204,13 +226,12 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
         string_list_push (&fresh, closure[i]) == -1)
       goto nomem;
   if (fresh == NULL)
-    return 0;                   /* nothing to add: a rebuild was asked for */
-  for (size_t i = 0; present && present[i]; i++)
-    if (!initramfs_safe_rel (present[i]))
-      return 0;
-  for (size_t i = 0; fresh[i]; i++)
-    if (!initramfs_safe_rel (fresh[i]))
-      return 0;
+    return cannot (why, "the image already holds every module to add");
+  for (size_t l = 0; l < 2; l++)
+    for (char **v = l == 0 ? present : fresh; v && *v; v++)
+      if (!initramfs_safe_rel (*v))
+        return cannot (why, "the image names a module path ferry does not "
+                       "copy (absolute, \"..\" or unprintable)");
 
   /* The tree depmod reads: every module of the new image, from the guest. */
   if (asprintf (&w.dir, "%s/initramfs-add.XXXXXX", tmp) == -1 ||
@@ -222,9 +243,8 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
     char **list = l == 0 ? present : fresh;
     for (size_t i = 0; list && list[i]; i++)
       if (fetch (g, k->version, w.tree, list[i]) == -1) {
-        debug ("initramfs of %s: cannot copy %s from the guest: update-initramfs",
-               k->version, list[i]);
-        return 0;
+        return cannot (why, "/lib/modules/%s/%s cannot be read from the guest",
+                       k->version, list[i]);
       }
   }
   for (size_t i = 0; depmod_inputs[i]; i++)
@@ -249,9 +269,8 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
     confined_argv_free (&ca);
     confine_free (&sandbox);
     if (r != 0) {
-      debug ("initramfs of %s: depmod failed (%s): update-initramfs",
-             k->version, err ? err : "");
-      return 0;
+      return cannot (why, "the host's depmod failed on the guest's modules (%.*s)",
+                     err ? (int) strcspn (err, "\n") : 0, err ? err : "");
     }
   }
 
@@ -268,9 +287,9 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
   if (initramfs_split (orig, &split, &tool) == -1)
     return -1;
   if (tool == NULL || (zargv = compress_argv (tool)) == NULL) {
-    debug ("initramfs of %s: main archive %s: update-initramfs", k->version,
-           tool ? tool : "not compressed");
-    return 0;
+    return cannot (why, "its main archive is %s",
+                   tool ? "compressed with a tool ferry does not write"
+                   : "not compressed");
   }
   {
     const char *dargv[] = { tool, "-dc", NULL };
@@ -278,18 +297,16 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
     if (mfd == -1)
       goto sys;
     if (filter (dargv, orig, split, mfd) == -1) {
-      debug ("initramfs of %s: %s -d failed: update-initramfs", k->version, tool);
-      return 0;
+      return cannot (why, "%s cannot decompress its main archive", tool);
     }
   }
 
-  switch (cpio_merge (main_cpio, merged, prefix, fresh, w.tree, indexes)) {
+  switch (cpio_merge (main_cpio, merged, prefix, fresh, w.tree, indexes,
+                      load_list, to_add)) {
   case -1:
     return -1;
   case 0:
-    debug ("initramfs of %s: its main archive is not one cpio archive: "
-           "update-initramfs", k->version);
-    return 0;
+    return cannot (why, "its main archive is not one newc cpio archive");
   }
 
   /* The new image: the early archives as they were, then the merged

@@ -213,8 +213,19 @@ hex8 (const unsigned char *p)
   return strtoul (t, NULL, 16);
 }
 
+/* The entry named cap->name is held in cap->data instead of copied. */
+struct cpio_capture {
+  const char *name;             /* or NULL */
+  char *data;                   /* owned, NUL-terminated */
+  size_t len;
+  bool found;
+};
+
+#define MAX_CAPTURE 65536
+
 static int
-copy_entries (int in, struct cpio_out *o, char *const *drop, char ***names)
+copy_entries (int in, struct cpio_out *o, char *const *drop, char ***names,
+              struct cpio_capture *cap)
 {
   FILE *f = fdopen (dup (in), "r");
   unsigned char h[110], buf[65536];
@@ -248,6 +259,25 @@ copy_entries (int in, struct cpio_out *o, char *const *drop, char ***names)
     }
     const char *n = strncmp (name, "./", 2) == 0 ? name + 2 : name;
     keep = !string_list_has (drop, n);
+    if (cap && cap->name && strcmp (n, cap->name) == 0 &&
+        (hex8 (h + 14) & S_IFMT) == S_IFREG) {
+      /* The module-load list: read, rewritten by the caller. */
+      size_t padded = fs + ((4 - (fs & 3)) & 3);
+      if (cap->found || fs > MAX_CAPTURE)
+        break;                  /* twice, or too long: not one we merge */
+      free (cap->data);
+      cap->data = malloc (padded + 1);
+      if (cap->data == NULL) {
+        ret = -1;
+        break;
+      }
+      if (fread (cap->data, 1, padded, f) != padded)
+        break;
+      cap->data[fs] = '\0';
+      cap->len = fs;
+      cap->found = true;
+      continue;
+    }
     if (keep) {
       out_bytes (o, h, 110);
       out_bytes (o, name, ns);
@@ -283,16 +313,54 @@ int
 cpio_copy_entries (int in, int out, char *const *drop, char ***names)
 {
   struct cpio_out o = { .fd = out };
-  return copy_entries (in, &o, drop, names);
+  return copy_entries (in, &o, drop, names, NULL);
+}
+
+/* The module-load list: the image's lines, then each module of mods
+ * that no line names first.
+ */
+static int
+out_load_list (struct cpio_out *o, const char *name,
+               const struct cpio_capture *cap, char *const *mods)
+{
+  struct sbuf b = SBUF_INIT;
+  CLEANUP_FREE char *text = NULL;
+
+  if (cap->found && cap->len > 0) {
+    sbuf_add (&b, cap->data, cap->len);
+    if (cap->data[cap->len - 1] != '\n')
+      sbuf_puts (&b, "\n");
+  }
+  for (size_t i = 0; mods && mods[i]; i++) {
+    bool listed = false;
+    size_t n = strlen (mods[i]);
+    for (const char *l = cap->found ? cap->data : ""; *l && !listed; ) {
+      const char *eol = strchrnul (l, '\n');
+      listed = (size_t) (eol - l) >= n && memcmp (l, mods[i], n) == 0 &&
+        (l[n] == '\n' || l[n] == ' ' || l[n] == '\t' || l[n] == '\0');
+      l = *eol ? eol + 1 : eol;
+    }
+    if (!listed)
+      sbuf_printf (&b, "%s\n", mods[i]);
+  }
+  text = sbuf_take (&b);
+  if (text == NULL)
+    return -1;
+  out_header (o, name, S_IFREG | 0644, 1, strlen (text));
+  out_bytes (o, text, strlen (text));
+  out_pad (o, 4);
+  return o->failed ? -1 : 0;
 }
 
 int
 cpio_merge (const char *main_cpio, const char *merged, const char *prefix,
-            char *const *fresh, const char *tree, const char *const *indexes)
+            char *const *fresh, const char *tree, const char *const *indexes,
+            const char *load_list, char *const *load_mods)
 {
   CLEANUP_STRING_LIST char **drop = NULL, **names = NULL;
   CLEANUP_CLOSE int in = open (main_cpio, O_RDONLY | O_CLOEXEC);
   struct cpio_out o = { .fd = -1 };
+  struct cpio_capture cap = { .name = load_list };
   int r;
 
   for (size_t i = 0; indexes[i]; i++) {
@@ -310,7 +378,23 @@ cpio_merge (const char *main_cpio, const char *merged, const char *prefix,
   /* The old entries less the indexes, then the new modules (and the
    * directories the image lacks), the new indexes, one trailer.
    */
-  r = copy_entries (in, &o, drop, &names);
+  r = copy_entries (in, &o, drop, &names, &cap);
+  if (r == 1 && load_list) {
+    /* Its directories, those the image lacks ("conf"). */
+    CLEANUP_FREE char *dir = strdup (load_list);
+    for (char *s = dir ? strchr (dir, '/') : NULL; s; s = strchr (s + 1, '/')) {
+      *s = '\0';
+      if (!string_list_has (names, dir)) {
+        out_header (&o, dir, S_IFDIR | 0755, 2, 0);
+        if (string_list_push (&names, dir) == -1)
+          o.failed = true;
+      }
+      *s = '/';
+    }
+    if (dir == NULL || out_load_list (&o, load_list, &cap, load_mods) == -1)
+      o.failed = true;
+  }
+  free (cap.data);
   if (r == 1) {
     for (size_t i = 0; fresh && fresh[i] && !o.failed; i++) {
       CLEANUP_FREE char *name = NULL, *path = NULL;

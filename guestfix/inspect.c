@@ -367,6 +367,20 @@ inspect_json (struct json *j, const struct guest *gu)
     }
     json_end_object (j);
     json_add_bool (j, "boots_on_virtio", all);
+    /* Every module in the image, as modprobe names it ("nvme-core"). */
+    json_begin_array (j, "initrd_modules");
+    for (size_t f = 0; k->initrd_files && k->initrd_files[f]; f++) {
+      const char *p = k->initrd_files[f], *base = strrchr (p, '/');
+      const char *ko;
+      base = base ? base + 1 : p;
+      ko = strstr (base, ".ko");
+      if (ko && ko > base && (ko[3] == '\0' || ko[3] == '.')) {
+        CLEANUP_FREE char *name = strndup (base, ko - base);
+        if (name)
+          json_add_string (j, NULL, name);
+      }
+    }
+    json_end_array (j);
     json_end_object (j);
   }
   json_end_array (j);

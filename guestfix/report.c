@@ -115,9 +115,43 @@ report_warning (struct report *r, const char *fs, ...)
   return ret;
 }
 
+int
+report_initramfs (struct report *r, const char *kernel, const char *file,
+                  const char *method, const char *tool, const char *reason)
+{
+  struct initramfs_choice *v = realloc (r->initramfs,
+                                        (r->nr_initramfs + 1) * sizeof *v);
+  struct initramfs_choice *c;
+
+  if (v == NULL)
+    goto nomem;
+  r->initramfs = v;
+  c = &v[r->nr_initramfs];
+  c->kernel = strdup (kernel);
+  c->file = strdup (file);
+  c->method = strdup (method);
+  c->tool = strdup (tool);
+  c->reason = strdup (reason);
+  r->nr_initramfs++;
+  if (c->kernel && c->file && c->method && c->tool && c->reason)
+    return 0;
+ nomem:
+  error ("record how the initramfs of %s was made: %m", kernel);
+  return -1;
+}
+
 void
 report_free (struct report *r)
 {
+  for (size_t i = 0; i < r->nr_initramfs; i++) {
+    struct initramfs_choice *c = &r->initramfs[i];
+    free (c->kernel);
+    free (c->file);
+    free (c->method);
+    free (c->tool);
+    free (c->reason);
+  }
+  free (r->initramfs);
   for (size_t i = 0; i < r->nr_changes; i++) {
     free (r->changes[i].path);
     free (r->changes[i].reason);
@@ -154,6 +188,18 @@ report_json (const struct report *r, const struct source *src,
     if (c->before[0]) json_add_string (&j, "sha256_before", c->before);
     if (c->after[0]) json_add_string (&j, "sha256_after", c->after);
     if (c->diff) json_add_string (&j, "diff", c->diff);
+    json_end_object (&j);
+  }
+  json_end_array (&j);
+  json_begin_array (&j, "initramfs");
+  for (size_t i = 0; i < r->nr_initramfs; i++) {
+    const struct initramfs_choice *c = &r->initramfs[i];
+    json_begin_object (&j, NULL);
+    json_add_string (&j, "kernel", c->kernel);
+    json_add_string (&j, "file", c->file);
+    json_add_string (&j, "method", c->method);
+    json_add_string (&j, "tool", c->tool);
+    json_add_string (&j, "reason", c->reason);
     json_end_object (&j);
   }
   json_end_array (&j);

@@ -170,9 +170,10 @@ main (void)
     char tree[300], mod[400], idx[400], merged[300];
     static const char *const indexes[] = { "modules.dep", "modules.alias", NULL };
     char *fresh[] = { "kernel/drivers/scsi/virtio_scsi.ko", NULL };
+    char *load[] = { "virtio_blk", "virtio_scsi", NULL };
     struct sbuf m2 = SBUF_INIT;
     char **l;
-    size_t deps = 0;
+    size_t deps = 0, loads = 0;
 
     sbuf_free (&m);
     add_entry (&m, ".", NULL, 040755);
@@ -180,7 +181,7 @@ main (void)
     add_entry (&m, "usr/lib/modules/6.1.0-13-amd64/kernel", NULL, 040755);
     add_entry (&m, "usr/lib/modules/6.1.0-13-amd64/kernel/drivers", NULL, 040755);
     add_entry (&m, "usr/lib/modules/6.1.0-13-amd64/modules.dep", "old\n", 0100644);
-    add_entry (&m, "conf/modules", "virtio_blk\n", 0100644);
+    add_entry (&m, "conf/modules", "virtio_blk opt=1\n", 0100644);
     add_entry (&m, "TRAILER!!!", NULL, 0);
     write_all (main_part, m.s, m.len, false);
     snprintf (tree, sizeof tree, "%s/tree", dir);
@@ -195,10 +196,13 @@ main (void)
     write_all (idx, "new\n", 4, false);
     snprintf (merged, sizeof merged, "%s/merged.cpio", dir);
     CHECK (cpio_merge (main_part, merged, "usr/lib/modules/6.1.0-13-amd64/", fresh,
-                       tree, indexes) == 1, "merge: done");
+                       tree, indexes, "conf/modules", load) == 1, "merge: done");
     l = initramfs_list (merged);
-    for (size_t i = 0; l && l[i]; i++)
+    for (size_t i = 0; l && l[i]; i++) {
       deps += strcmp (l[i], "usr/lib/modules/6.1.0-13-amd64/modules.dep") == 0;
+      loads += strcmp (l[i], "conf/modules") == 0;
+    }
+    CHECK (loads == 1, "merge: the module-load list once");
     CHECK (l && has (l, "usr/lib/modules/6.1.0-13-amd64/kernel/drivers/scsi/virtio_scsi.ko") &&
            has (l, "usr/lib/modules/6.1.0-13-amd64/kernel/drivers/scsi") && has (l, "conf/modules"),
            "merge: the new module, its new directory and the old files");
@@ -213,20 +217,43 @@ main (void)
       ssize_t got = read_at (merged, buf, sizeof buf, 0);
       CHECK (got > 0 && memmem (buf, got, "new\n", 4) && !memmem (buf, got, "old\n", 4),
              "merge: the old index's bytes are gone");
+      CHECK (got > 0 && memmem (buf, got, "virtio_blk opt=1\nvirtio_scsi\n", 29) &&
+             !memmem (buf, got, "virtio_scsi\nvirtio_blk", 22),
+             "merge: the load list keeps its lines and gains the one it lacked");
     }
     unlink (merged);
+    /* An image with no load list gets one, and its directory. */
+    {
+      struct sbuf m3 = SBUF_INIT;
+      char buf[4096];
+      ssize_t got;
+      add_entry (&m3, "usr/lib/modules/6.1.0-13-amd64/modules.dep", "old\n", 0100644);
+      add_entry (&m3, "TRAILER!!!", NULL, 0);
+      write_all (main_part, m3.s, m3.len, false);
+      CHECK (cpio_merge (main_part, merged, "usr/lib/modules/6.1.0-13-amd64/", fresh,
+                         tree, indexes, "conf/modules", load) == 1, "merge: no load list: done");
+      l = initramfs_list (merged);
+      CHECK (l && has (l, "conf") && has (l, "conf/modules"),
+             "merge: the load list and its directory are added");
+      free_string_list (l);
+      got = read_at (merged, buf, sizeof buf, 0);
+      CHECK (got > 0 && memmem (buf, got, "virtio_blk\nvirtio_scsi\n", 23),
+             "merge: a new load list names every module");
+      unlink (merged);
+      sbuf_free (&m3);
+    }
     /* A second archive after the trailer is not ours to merge. */
     sbuf_add (&m2, m.s, m.len);
     add_entry (&m2, "extra", "z", 0100644);
     add_entry (&m2, "TRAILER!!!", NULL, 0);
     write_all (main_part, m2.s, m2.len, false);
     CHECK (cpio_merge (main_part, merged, "usr/lib/modules/6.1.0-13-amd64/", fresh,
-                       tree, indexes) == 0, "merge: two archives in one stream are refused");
+                       tree, indexes, NULL, NULL) == 0, "merge: two archives in one stream are refused");
     unlink (merged);
     /* Garbage: not an archive. */
     write_all (main_part, "garbage garbage garbage", 23, false);
     CHECK (cpio_merge (main_part, merged, "usr/lib/modules/6.1.0-13-amd64/", fresh,
-                       tree, indexes) == 0, "merge: garbage is refused");
+                       tree, indexes, NULL, NULL) == 0, "merge: garbage is refused");
     unlink (merged); unlink (mod); unlink (idx);
     *strrchr (mod, '/') = '\0'; rmdir (mod);
     rmdir (strcat (strcpy (idx, tree), "/kernel/drivers"));

@@ -57,6 +57,9 @@ rep="$deb12_converted_rep"
 qemu-img check -q "$out" || fail "output qcow2 is corrupt"
 jq -e '.packages_removed | index("open-vm-tools")' "$rep" >/dev/null || fail "open-vm-tools not removed"
 jq -e '.changes[] | select(.action == "regenerated")' "$rep" >/dev/null || fail "initramfs not regenerated"
+# --initramfs auto appends to initramfs-tools images: no update-initramfs.
+jq -e '.initramfs | length == 1 and .[0].method == "append" and .[0].tool == "ferry"' "$rep" >/dev/null ||
+    fail "initramfs not appended to: $(jq -c .initramfs "$rep")"
 # Only the guest's data crossed: trimmed free space was skipped.
 alloc=$(du -B1 "$out" | cut -f1)
 [ "$alloc" -lt $(( 1536 * 1024 * 1024 )) ] || fail "output is not sparse: $alloc bytes"

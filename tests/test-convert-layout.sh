@@ -5,7 +5,8 @@
 # (tests/images/real-debian12-lvm.sh), exported like vSphere, converted
 # for aws.  ferry must move /boot to its UUID, leave the LVM names
 # alone (they are stable), give the kernel AWS's arguments, rebuild an
-# initramfs that has nvme and ena and still assembles the volume group,
+# initramfs that has nvme and ena (appended on the host: --initramfs
+# auto) and still assembles the volume group,
 # and bind the NIC's name (lan0, from a MAC-bound .link file) to the PCI
 # slot Nitro puts the NIC in.  The result is booted under qemu TCG the
 # way a Nitro instance presents it: the root disk on an NVMe controller,
@@ -36,6 +37,8 @@ grep -q '^[-+]/dev/mapper/' <<<"$d" && fail "LVM names should stay: $d"
 echo "ok: /boot by UUID, LVM names kept"
 jq -e '.changes[] | select(.action == "regenerated") | .reason | test("nvme ena")' "$rep" >/dev/null ||
     fail "initramfs not regenerated with nvme and ena: $(jq -c '.changes' "$rep")"
+jq -e '.initramfs | length == 1 and .[0].method == "append" and .[0].tool == "ferry"' "$rep" >/dev/null ||
+    fail "initramfs not appended to (--initramfs auto): $(jq -c .initramfs "$rep")"
 d=$(jq -r '.changes[] | select(.file == "/boot/grub/grub.cfg") | .diff' "$rep")
 grep -qE '^\+\s+linux\s+/vmlinuz-\S+ root=/dev/mapper/deb12vg-root .*console=ttyS0,115200n8 nvme_core\.io_timeout=4294967295' <<<"$d" ||
     fail "grub.cfg: $d"

@@ -94,6 +94,25 @@ skeleton() {
     done
 }
 
+# dep_line EXT MOD ALL...: MOD's modules.dep line, naming the modules it
+# depends on as the real kernel's do (virtio_ring, nvme-core, hv_vmbus)
+# when they are among ALL.
+dep_line() {
+    local ext="$1" m="$2" d line
+    shift 2
+    line="kernel/$m$ext:"
+    case "$m" in
+        */virtio_pci|*/virtio_blk|*/virtio_scsi|*/virtio_net) d=drivers/virtio/virtio_ring ;;
+        */nvme) d=drivers/nvme/host/nvme-core ;;
+        */hv_storvsc|*/hv_netvsc|*/hv_utils) d=drivers/hv/hv_vmbus ;;
+        *) d= ;;
+    esac
+    if [ -n "$d" ] && printf '%s\n' "$@" | grep -qx "$d"; then
+        line="$line kernel/$d$ext"
+    fi
+    printf '%s\n' "$line"
+}
+
 # modules ROOT KVER EXT MOD...: dummy modules and their modules.dep.
 # MOD is a path under kernel/ without the extension.
 modules() {
@@ -103,12 +122,13 @@ modules() {
     for m in "$@"; do
         mkdir -p "$r/usr/lib/modules/$kver/kernel/${m%/*}"
         printf 'phony %s\n' "${m##*/}" > "$r/usr/lib/modules/$kver/kernel/$m$ext"
-        printf 'kernel/%s%s:\n' "$m" "$ext"
+        dep_line "$ext" "$m" "$@"
     done > "$r/usr/lib/modules/$kver/modules.dep"
     : > "$r/usr/lib/modules/$kver/modules.builtin"
 }
 
-# initrd ROOT KVER OUT EXT MOD...: an initramfs holding only MODs.
+# initrd ROOT KVER OUT EXT MOD...: an initramfs holding only MODs and
+# their modules.dep, as dracut and mkinitfs write one.
 initrd() {
     local r="$1" kver="$2" out="$3" ext="$4" t m
     shift 4
@@ -118,6 +138,7 @@ initrd() {
     for m in "$@"; do
         mkdir -p "$t/usr/lib/modules/$kver/kernel/${m%/*}"
         printf 'phony %s\n' "${m##*/}" > "$t/usr/lib/modules/$kver/kernel/$m$ext"
+        dep_line "$ext" "$m" "$@" >> "$t/usr/lib/modules/$kver/modules.dep"
     done
     (cd "$t" && find . -mindepth 1 | LC_ALL=C sort |
          cpio -o -H newc -R 0:0 --quiet | gzip -n) > "$r/$out"
@@ -125,7 +146,7 @@ initrd() {
 }
 
 vmw_mods=(drivers/scsi/vmw_pvscsi drivers/net/vmxnet3/vmxnet3 drivers/ata/ata_piix)
-virtio_mods=(drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/scsi/virtio_scsi drivers/net/virtio_net)
+virtio_mods=(drivers/virtio/virtio_ring drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/scsi/virtio_scsi drivers/net/virtio_net)
 hv_mods=(drivers/hv/hv_vmbus drivers/scsi/hv_storvsc drivers/net/hyperv/hv_netvsc drivers/hv/hv_utils)
 aws_mods=(drivers/nvme/host/nvme drivers/nvme/host/nvme-core drivers/net/ethernet/amazon/ena/ena)
 
