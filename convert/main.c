@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "convert.h"
@@ -351,6 +352,14 @@ main (int argc, char *argv[])
   else
     r = run_inspect (&o);
   ret = r == 0 ? 0 : 1;
+  {
+    /* ferry's own peak, without its children (qemu, qemu-nbd): the
+     * figure bench/convert.sh reports.
+     */
+    struct rusage ru;
+    if (getrusage (RUSAGE_SELF, &ru) == 0)
+      debug ("peak RSS of ferry itself: %.1f MiB", ru.ru_maxrss / 1024.0);
+  }
  out:
   kvlist_free (&o.io);
   kvlist_free (&o.oo);

@@ -5,6 +5,8 @@
 
 #include <config.h>
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -438,6 +440,7 @@ appliance_open (const struct source *src, const struct appliance_opts *o,
     return NULL;
   }
   debug ("appliance launched in %.1f s", now_seconds () - t0);
+  t0 = now_seconds ();
   if (interrupted ())
     goto fail;
 
@@ -452,6 +455,7 @@ appliance_open (const struct source *src, const struct appliance_opts *o,
     goto fail;
   if (inspect_guest (g, gu) == -1)
     goto fail;
+  debug ("phase inspect: %.2f s", now_seconds () - t0);
   return g;
 
  fail:
@@ -469,14 +473,38 @@ appliance_close (guestfs_h *g, bool trim)
     /* Free blocks become holes in the overlay and the copy skips them.
      * Not every filesystem supports it: that only costs copy time.
      */
-    for (size_t i = 0; mps && mps[i]; i += 2)
+    for (size_t i = 0; mps && mps[i]; i += 2) {
+      double t0 = now_seconds ();
+      struct guestfs_statvfs *sv;
+      uint64_t free_bytes = UINT64_MAX;
+
+      /* A filesystem with (almost) no free blocks has nothing to trim:
+       * no round trip for it.
+       */
+      guestfs_push_error_handler (g, NULL, NULL);
+      sv = guestfs_statvfs (g, mps[i + 1]);
+      guestfs_pop_error_handler (g);
+      if (sv) {
+        free_bytes = (uint64_t) sv->bfree * (uint64_t) sv->frsize;
+        guestfs_free_statvfs (sv);
+      }
+      if (free_bytes < (UINT64_C(1) << 20)) {
+        debug ("phase fstrim %s: skipped, %" PRIu64 " bytes free", mps[i + 1], free_bytes);
+        continue;
+      }
       if (guestfs_fstrim (g, mps[i + 1], -1) == -1)
         debug ("fstrim %s: %s", mps[i + 1], guestfs_last_error (g));
+      debug ("phase fstrim %s: %.2f s", mps[i + 1], now_seconds () - t0);
+    }
   }
-  if (guestfs_umount_all (g) == -1 || guestfs_sync (g) == -1 ||
-      guestfs_shutdown (g) == -1) {
-    error ("close the appliance: %s", guestfs_last_error (g));
-    ret = -1;
+  {
+    double t0 = now_seconds ();
+    if (guestfs_umount_all (g) == -1 || guestfs_sync (g) == -1 ||
+        guestfs_shutdown (g) == -1) {
+      error ("close the appliance: %s", guestfs_last_error (g));
+      ret = -1;
+    }
+    debug ("phase shutdown: %.2f s", now_seconds () - t0);
   }
   guestfs_close (g);
   return ret;

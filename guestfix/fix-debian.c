@@ -136,16 +136,17 @@ debian_fix (guestfs_h *g, struct guest *gu, const struct fix_params *p,
   };
   bool resume_changed = false;
   int swapped = 0;
+  double t = now_seconds ();
 
-  if (fix_devices (g, gu, p, r, &resume_changed) == -1 ||
-      (swapped = fix_swap (g, gu, p, r)) == -1 ||
-      fix_cmdline (g, gu, p, r) == -1 ||
-      fix_network (g, gu, p, r) == -1 ||
-      remove_tools (g, gu, p, r, purge) == -1 ||
-      inject_packages (g, p, r, ".deb", install) == -1 ||
-      fix_cloudinit (g, gu, p, r) == -1 ||
-      fix_uefi_fallback (g, gu, p, r) == -1 ||
-      fix_initramfs (g, gu, p, r, resume_changed || swapped) == -1)
+  if (phase_step (&t, "devices", fix_devices (g, gu, p, r, &resume_changed)) == -1 ||
+      phase_step (&t, "swap", swapped = fix_swap (g, gu, p, r)) == -1 ||
+      phase_step (&t, "cmdline", fix_cmdline (g, gu, p, r)) == -1 ||
+      phase_step (&t, "network", fix_network (g, gu, p, r)) == -1 ||
+      phase_step (&t, "tools", remove_tools (g, gu, p, r, purge)) == -1 ||
+      phase_step (&t, "inject", inject_packages (g, p, r, ".deb", install)) == -1 ||
+      phase_step (&t, "cloud-init", fix_cloudinit (g, gu, p, r)) == -1 ||
+      phase_step (&t, "uefi", fix_uefi_fallback (g, gu, p, r)) == -1 ||
+      phase_step (&t, "initramfs", fix_initramfs (g, gu, p, r, resume_changed || swapped)) == -1)
     return -1;
   return 0;
 }

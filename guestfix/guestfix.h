@@ -260,6 +260,19 @@ struct fix_params {
   bool kernel_nic_names;        /* the guest has no udev renaming: eth0 ... */
 };
 
+/* Time one step of a fix, so that steps still chain with ||: r is the
+ * step's result, returned; "phase fix NAME: S s" since *t goes to the
+ * debug log, and *t becomes now.
+ */
+static inline int
+phase_step (double *t, const char *name, int r)
+{
+  double now = now_seconds ();
+  debug ("phase fix %s: %.2f s", name, now - *t);
+  *t = now;
+  return r;
+}
+
 struct fix_ops {
   /* Family name for messages ("debian"). */
   const char *name;
