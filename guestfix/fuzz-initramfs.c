@@ -2,7 +2,9 @@
 /* libFuzzer harness for what reads a guest's initramfs and module
  * index on the host: initramfs_split (the uncompressed archives before
  * the compressed one), cpio_copy_entries (the decompressed main
- * archive, copied for the merge) and modules_dep_closure (modules.dep).
+ * archive, copied for the merge), cpio_merge with the image's module-load
+ * list (conf/modules, read and rewritten) and modules_dep_closure
+ * (modules.dep).
  * The first byte picks the target; the rest is the guest's bytes.
  */
 
@@ -59,6 +61,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     free_string_list (names);
     if (in >= 0) close (in);
     if (out >= 0) close (out);
+  }
+  {
+    static char merged[64];
+    static const char *const indexes[] = { NULL };
+    char *load[] = { "virtio_blk", "virtio_net", NULL };
+    if (merged[0] == '\0')
+      snprintf (merged, sizeof merged, "%s.merged", path);
+    unlink (merged);
+    cpio_merge (path, merged, "usr/lib/modules/6.1.0-13-amd64/", NULL,
+                "/nonexistent", indexes, "conf/modules", load);
+    unlink (merged);
   }
   return 0;
 }
