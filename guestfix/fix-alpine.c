@@ -164,25 +164,18 @@ alpine_fix (guestfs_h *g, struct guest *gu, const struct fix_params *p0,
   static const char *const add[] = {
     "/sbin/apk", "add", "--no-network", "--allow-untrusted", NULL
   };
-  bool resume_changed = false;
-  int swapped = 0;
+  const struct pkg_tool pt = { del, add, ".apk" };
+  bool force = false;
+  double t;
 
   /* Alpine names NICs with mdev or eudev; without udev's rules they
    * keep the kernel's names on any hypervisor.
    */
   p->kernel_nic_names = guestfs_is_dir (g, "/lib/udev/rules.d") <= 0 &&
     guestfs_is_dir (g, "/usr/lib/udev/rules.d") <= 0;
-  double t = now_seconds ();
-
-  if (phase_step (&t, "devices", fix_devices (g, gu, p, r, &resume_changed)) == -1 ||
-      phase_step (&t, "swap", swapped = fix_swap (g, gu, p, r)) == -1 ||
-      phase_step (&t, "cmdline", fix_cmdline (g, gu, p, r)) == -1 ||
-      phase_step (&t, "network", fix_network (g, gu, p, r)) == -1 ||
-      phase_step (&t, "tools", remove_tools (g, gu, p, r, del)) == -1 ||
-      phase_step (&t, "inject", inject_packages (g, p, r, ".apk", add)) == -1 ||
-      phase_step (&t, "cloud-init", fix_cloudinit (g, gu, p, r)) == -1 ||
-      phase_step (&t, "uefi", fix_uefi_fallback (g, gu, p, r)) == -1 ||
-      phase_step (&t, "initramfs", mkinitfs_initramfs (g, gu, p, r, resume_changed || swapped)) == -1)
+  t = now_seconds ();
+  if (fix_shared_steps (g, gu, p, r, &pt, &t, &force) == -1 ||
+      phase_step (&t, "initramfs", mkinitfs_initramfs (g, gu, p, r, force)) == -1)
     return -1;
   return 0;
 }

@@ -675,3 +675,24 @@ initramfs_reason (const struct guest_kernel *k, char **to_add)
     sbuf_puts (&why, k->initrd ? " the new resume device" : " a missing initramfs");
   return sbuf_take (&why);
 }
+
+int
+fix_shared_steps (guestfs_h *g, struct guest *gu, const struct fix_params *p,
+                  struct report *r, const struct pkg_tool *pt, double *t,
+                  bool *force)
+{
+  bool resume_changed = false;
+  int swapped = 0;
+
+  if (phase_step (t, "devices", fix_devices (g, gu, p, r, &resume_changed)) == -1 ||
+      phase_step (t, "swap", swapped = fix_swap (g, gu, p, r)) == -1 ||
+      phase_step (t, "cmdline", fix_cmdline (g, gu, p, r)) == -1 ||
+      phase_step (t, "network", fix_network (g, gu, p, r)) == -1 ||
+      phase_step (t, "tools", remove_tools (g, gu, p, r, pt->remove)) == -1 ||
+      phase_step (t, "inject", inject_packages (g, p, r, pt->ext, pt->install)) == -1 ||
+      phase_step (t, "cloud-init", fix_cloudinit (g, gu, p, r)) == -1 ||
+      phase_step (t, "uefi", fix_uefi_fallback (g, gu, p, r)) == -1)
+    return -1;
+  *force = resume_changed || swapped;
+  return 0;
+}

@@ -213,20 +213,13 @@ rhel_fix (guestfs_h *g, struct guest *gu, const struct fix_params *p,
 {
   static const char *const erase[] = { "rpm", "-e", NULL };
   static const char *const install[] = { "rpm", "-Uvh", "--replacepkgs", NULL };
-  bool resume_changed = false;
-  int swapped = 0;
+  const struct pkg_tool pt = { erase, install, ".rpm" };
+  bool force = false;
   double t = now_seconds ();
 
   if (phase_step (&t, "rpm", rpm_packages (g, gu)) == -1 ||
-      phase_step (&t, "devices", fix_devices (g, gu, p, r, &resume_changed)) == -1 ||
-      phase_step (&t, "swap", swapped = fix_swap (g, gu, p, r)) == -1 ||
-      phase_step (&t, "cmdline", fix_cmdline (g, gu, p, r)) == -1 ||
-      phase_step (&t, "network", fix_network (g, gu, p, r)) == -1 ||
-      phase_step (&t, "tools", remove_tools (g, gu, p, r, erase)) == -1 ||
-      phase_step (&t, "inject", inject_packages (g, p, r, ".rpm", install)) == -1 ||
-      phase_step (&t, "cloud-init", fix_cloudinit (g, gu, p, r)) == -1 ||
-      phase_step (&t, "uefi", fix_uefi_fallback (g, gu, p, r)) == -1 ||
-      phase_step (&t, "initramfs", dracut_initramfs (g, gu, p, r, resume_changed || swapped,
+      fix_shared_steps (g, gu, p, r, &pt, &t, &force) == -1 ||
+      phase_step (&t, "initramfs", dracut_initramfs (g, gu, p, r, force,
                                                    "/boot/initramfs-", ".img")) == -1 ||
       phase_step (&t, "selinux", selinux_relabel (g, p, r)) == -1)
     return -1;

@@ -273,6 +273,24 @@ phase_step (double *t, const char *name, int r)
   return r;
 }
 
+/* The family's package tool: remove and install argv (without file
+ * names), and the package files' extension (".deb").
+ */
+struct pkg_tool {
+  const char *const *remove;
+  const char *const *install;
+  const char *ext;
+};
+/* fix-common.c: the steps every family takes before its initramfs, in
+ * order (devices, swap, cmdline, network, tools, inject, cloud-init,
+ * uefi), each timed by phase_step from *t.  *force says whether the
+ * initramfs must be rebuilt for the resume device.  0 or -1 after
+ * error().
+ */
+extern int fix_shared_steps (guestfs_h *g, struct guest *gu,
+                             const struct fix_params *p, struct report *r,
+                             const struct pkg_tool *pt, double *t, bool *force);
+
 struct fix_ops {
   /* Family name for messages ("debian"). */
   const char *name;
