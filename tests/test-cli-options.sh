@@ -106,6 +106,8 @@ expect_usage inspect 'option "-o" is not for inspect (only for convert and copy)
 expect_usage copy 'option "--inject-package" is not for copy (only for convert)' --inject-package "$tmpdir"
 expect_usage convert '--workers "9": use a number from 1 to 8' --workers 9
 expect_usage convert '--workers "+2": use a number from 1 to 8' --workers=+2
+expect_usage convert '--initramfs "fast": use auto, append or rebuild' --initramfs fast
+expect_usage copy 'option "--initramfs" is not for copy (only for convert)' --initramfs append
 expect_usage convert '-n "net:": use -n [IN:]OUT' --network net:
 expect_usage convert '-b ":br0": use -b [IN:]OUT' --bridge :br0
 expect_usage convert 'say where to write: -o local -os DIR' -i disk "$img"
@@ -114,7 +116,8 @@ expect_usage convert 'say where to write: -o local -os DIR' -i disk -- "$img" -o
 
 # Exact names and values after "=" are accepted.
 expect_parsed convert --network default -n in:out --bridge br0 -b x:br1 -x -q
-expect_parsed convert --workers=3 -i=disk -of=raw --target=kvm --root first
+expect_parsed convert --workers=3 -i=disk -of=raw --target=kvm --root first --initramfs=append
+expect_parsed convert --initramfs rebuild --initramfs auto
 expect_parsed convert --ic test:///default --if raw --io max-size=1G --os "$tmpdir" --of qcow2 --oa sparse --on x --oo memory=1G
 expect_parsed inspect --print-source -x --source-only --root single
 expect_parsed convert --password-file /nonexistent --ip /nonexistent --op /nonexistent
