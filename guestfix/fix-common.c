@@ -627,6 +627,11 @@ initramfs_check (struct guest_kernel *k, const char *path, char **files,
   k->initrd = strdup (path);
   free_string_list (k->initrd_files);
   k->initrd_files = files;
+  /* Inspection's copy is of the image as it was. */
+  if (k->initrd_copy)
+    unlink (k->initrd_copy);
+  free (k->initrd_copy);
+  k->initrd_copy = NULL;
   if (k->initrd_files == NULL)
     return -1;
   /* Never hand over a guest whose initramfs still lacks a boot driver. */

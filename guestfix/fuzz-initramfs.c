@@ -3,14 +3,17 @@
  * index on the host: initramfs_split (the uncompressed archives before
  * the compressed one), cpio_copy_entries (the decompressed main
  * archive, copied for the merge), cpio_merge with the image's module-load
- * list (conf/modules, read and rewritten) and modules_dep_closure
+ * list (conf/modules, read and rewritten), cpio_extract (the image's
+ * modules, written for depmod) and modules_dep_closure
  * (modules.dep).
  * The first byte picks the target; the rest is the guest's bytes.
  */
 
 #include <config.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -72,6 +75,24 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     cpio_merge (path, merged, "usr/lib/modules/6.1.0-13-amd64/", NULL,
                 "/nonexistent", indexes, "conf/modules", load);
     unlink (merged);
+  }
+  {
+    static char tree[64], file[96];
+    char *rels[] = { "kernel/a.ko", NULL };
+    char **got = NULL;
+    if (tree[0] == '\0') {
+      snprintf (tree, sizeof tree, "%s.tree", path);
+      snprintf (file, sizeof file, "%s/kernel", tree);
+      if ((mkdir (tree, 0700) == -1 && errno != EEXIST) ||
+          (mkdir (file, 0700) == -1 && errno != EEXIST))
+        abort ();
+      snprintf (file, sizeof file, "%s/kernel/a.ko", tree);
+    }
+    unlink (file);
+    if (cpio_extract (path, "usr/lib/modules/6.1.0-13-amd64/", rels, tree, &got) > 1)
+      abort ();                 /* one name asked for, at most one written */
+    free_string_list (got);
+    unlink (file);
   }
   return 0;
 }

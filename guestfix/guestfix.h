@@ -43,6 +43,8 @@ struct guest_kernel {
                                  * flavour such as Alpine's "virt" (owned) */
   char *initrd;                 /* "/boot/initrd.img-..." or NULL (owned) */
   char **initrd_files;          /* file names in the initrd (owned) or NULL */
+  char *initrd_copy;            /* the host copy inspection listed, in the
+                                 * run's temp dir (owned path), or NULL */
   char **builtin;               /* modules.builtin basenames (owned) or NULL */
 };
 
@@ -229,6 +231,13 @@ extern int cpio_merge (const char *main_cpio, const char *merged,
                        const char *tree, const char *const *indexes,
                        const char *load_list, char *const *load_mods);
 extern bool initramfs_safe_rel (const char *rel);
+/* cpio_extract: write each regular file of the newc archive at path
+ * cpio whose name is prefix + one of rels to tree/REL (the directories
+ * must exist; nothing is overwritten or followed), and list the rels
+ * written in *got (owned).  Returns how many, or -1 after error().
+ */
+extern int cpio_extract (const char *cpio, const char *prefix,
+                         char *const *rels, const char *tree, char ***got);
 /* Is s in the NULL-terminated list l (NULL: empty)? */
 extern bool string_list_has (char *const *l, const char *s);
 /* Does the kernel provide module 'mod' in its initrd or built in? */

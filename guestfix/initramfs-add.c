@@ -194,7 +194,8 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
   CLEANUP_FREE char *prefix = NULL, *dep = NULL, *depfile = NULL;
   CLEANUP_FREE char *orig = NULL, *main_cpio = NULL, *merged = NULL, *out = NULL;
   CLEANUP_STRING_LIST char **closure = NULL, **present = NULL, **fresh = NULL;
-  const char *tmp = tmpdir_create (), *tool = NULL;
+  CLEANUP_STRING_LIST char **extracted = NULL;
+  const char *tmp = tmpdir_create (), *tool = NULL, *image = NULL;
   const char *const *zargv;
   uint64_t split;
   bool exists;
@@ -233,20 +234,71 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
         return cannot (why, "the image names a module path ferry does not "
                        "copy (absolute, \"..\" or unprintable)");
 
-  /* The tree depmod reads: every module of the new image, from the guest. */
   if (asprintf (&w.dir, "%s/initramfs-add.XXXXXX", tmp) == -1 ||
       mkdtemp (w.dir) == NULL ||
       asprintf (&w.tree, "%s/tree/lib/modules/%s", w.dir, k->version) == -1 ||
       mkdirs (w.tree) == -1)
     goto sys;
+
+  /* The image's main archive, decompressed: from the copy inspection
+   * listed, or read again.
+   */
+  if (asprintf (&orig, "%s/initrd.orig", w.dir) == -1 ||
+      asprintf (&main_cpio, "%s/main.cpio", w.dir) == -1 ||
+      asprintf (&merged, "%s/main.new", w.dir) == -1 ||
+      asprintf (&out, "%s/initrd.new", w.dir) == -1)
+    goto nomem;
+  image = k->initrd_copy ? k->initrd_copy : orig;
+  if (k->initrd_copy == NULL && guestfs_download (g, k->initrd, orig) == -1) {
+    error ("read \"%s\": %s", k->initrd, guestfs_last_error (g));
+    return -1;
+  }
+  if (initramfs_split (image, &split, &tool) == -1)
+    return -1;
+  if (tool == NULL || (zargv = compress_argv (tool)) == NULL) {
+    return cannot (why, "its main archive is %s",
+                   tool ? "compressed with a tool ferry does not write"
+                   : "not compressed");
+  }
+  {
+    const char *dargv[] = { tool, "-dc", NULL };
+    CLEANUP_CLOSE int mfd = open (main_cpio, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (mfd == -1)
+      goto sys;
+    if (filter (dargv, image, split, mfd) == -1) {
+      return cannot (why, "%s cannot decompress its main archive", tool);
+    }
+  }
+
+  /* The tree depmod reads: every module of the new image.  Those the
+   * image holds come out of it; only the new ones (and any the image
+   * holds in a form cpio_extract skips) are read from the guest, one
+   * round trip each.
+   */
+  for (size_t l = 0; l < 2; l++)
+    for (char **v = l == 0 ? present : fresh; v && *v; v++) {
+      CLEANUP_FREE char *d = NULL;
+      if (asprintf (&d, "%s/%s", w.tree, *v) == -1)
+        goto nomem;
+      *strrchr (d, '/') = '\0';
+      if (mkdirs (d) == -1)
+        goto sys;
+    }
+  if (cpio_extract (main_cpio, prefix, present, w.tree, &extracted) == -1)
+    return -1;
   for (size_t l = 0; l < 2; l++) {
     char **list = l == 0 ? present : fresh;
-    for (size_t i = 0; list && list[i]; i++)
-      if (fetch (g, k->version, w.tree, list[i]) == -1) {
+    for (size_t i = 0; list && list[i]; i++) {
+      if (l == 0 && string_list_has (extracted, list[i]))
+        continue;
+      if (fetch (g, k->version, w.tree, list[i]) == -1)
         return cannot (why, "/lib/modules/%s/%s cannot be read from the guest",
                        k->version, list[i]);
-      }
+    }
   }
+  debug ("initramfs of %s: %zu modules from the image, %zu from the guest",
+         k->version, string_list_len (extracted),
+         string_list_len (present) + string_list_len (fresh) - string_list_len (extracted));
   for (size_t i = 0; depmod_inputs[i]; i++)
     fetch (g, k->version, w.tree, depmod_inputs[i]);   /* optional */
   {
@@ -274,33 +326,6 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
     }
   }
 
-  /* The image's main archive, decompressed. */
-  if (asprintf (&orig, "%s/initrd.orig", w.dir) == -1 ||
-      asprintf (&main_cpio, "%s/main.cpio", w.dir) == -1 ||
-      asprintf (&merged, "%s/main.new", w.dir) == -1 ||
-      asprintf (&out, "%s/initrd.new", w.dir) == -1)
-    goto nomem;
-  if (guestfs_download (g, k->initrd, orig) == -1) {
-    error ("read \"%s\": %s", k->initrd, guestfs_last_error (g));
-    return -1;
-  }
-  if (initramfs_split (orig, &split, &tool) == -1)
-    return -1;
-  if (tool == NULL || (zargv = compress_argv (tool)) == NULL) {
-    return cannot (why, "its main archive is %s",
-                   tool ? "compressed with a tool ferry does not write"
-                   : "not compressed");
-  }
-  {
-    const char *dargv[] = { tool, "-dc", NULL };
-    CLEANUP_CLOSE int mfd = open (main_cpio, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (mfd == -1)
-      goto sys;
-    if (filter (dargv, orig, split, mfd) == -1) {
-      return cannot (why, "%s cannot decompress its main archive", tool);
-    }
-  }
-
   switch (cpio_merge (main_cpio, merged, prefix, fresh, w.tree, indexes,
                       load_list, to_add)) {
   case -1:
@@ -314,7 +339,7 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
    */
   {
     CLEANUP_CLOSE int ofd = open (out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    CLEANUP_CLOSE int ifd = open (orig, O_RDONLY | O_CLOEXEC);
+    CLEANUP_CLOSE int ifd = open (image, O_RDONLY | O_CLOEXEC);
     char buf[65536];
     uint64_t left = split;
 

@@ -310,6 +310,87 @@ copy_entries (int in, struct cpio_out *o, char *const *drop, char ***names,
 
 
 int
+cpio_extract (const char *cpio, const char *prefix, char *const *rels,
+              const char *tree, char ***got)
+{
+  FILE *f = fopen (cpio, "re");
+  unsigned char h[110], buf[65536];
+  size_t plen = strlen (prefix);
+  int ret = 0;
+
+  *got = NULL;
+  if (f == NULL) {
+    error ("read \"%s\": %m", cpio);
+    return -1;
+  }
+  for (;;) {
+    char name[4096];
+    unsigned long ns, fs, mode;
+    size_t pad;
+    int out = -1;
+
+    if (fread (h, 1, 110, f) != 110 || memcmp (h, "07070", 5) != 0 ||
+        (h[5] != '1' && h[5] != '2'))
+      break;
+    mode = hex8 (h + 14);
+    ns = hex8 (h + 94);
+    fs = hex8 (h + 54);
+    if (ns == 0 || ns > sizeof name || fread (name, 1, ns, f) != ns ||
+        name[ns - 1] != '\0')
+      break;
+    pad = (4 - ((110 + ns) & 3)) & 3;
+    if (fread (buf, 1, pad, f) != pad || strcmp (name, "TRAILER!!!") == 0)
+      break;
+    const char *n = strncmp (name, "./", 2) == 0 ? name + 2 : name;
+    if ((mode & S_IFMT) == S_IFREG && fs > 0 && strncmp (n, prefix, plen) == 0 &&
+        string_list_has (rels, n + plen) && !string_list_has (*got, n + plen)) {
+      CLEANUP_FREE char *path = NULL;
+      /* rels were checked by initramfs_safe_rel, and their directories
+       * made by the caller: nothing here follows a link.
+       */
+      if (asprintf (&path, "%s/%s", tree, n + plen) == -1 ||
+          (out = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       0644)) == -1 ||
+          string_list_push (got, n + plen) == -1) {
+        error ("extract \"%s\" from the initramfs: %m", n);
+        if (out >= 0) close (out);
+        ret = -1;
+        break;
+      }
+    }
+    for (uint64_t left = fs + ((4 - (fs & 3)) & 3), data = fs; left > 0; ) {
+      size_t k = left > sizeof buf ? sizeof buf : left;
+      if (fread (buf, 1, k, f) != k) {
+        left = 0;
+        break;
+      }
+      if (out >= 0 && data > 0) {
+        size_t w = k < data ? k : data;
+        if (write (out, buf, w) != (ssize_t) w) {
+          error ("extract \"%s\" from the initramfs: %m", n);
+          ret = -1;
+        }
+        data -= w;
+      }
+      left -= k;
+    }
+    if (out >= 0 && close (out) == -1) {
+      error ("extract \"%s\" from the initramfs: %m", n);
+      ret = -1;
+    }
+    if (ret == -1)
+      break;
+  }
+  fclose (f);
+  if (ret == -1) {
+    free_string_list (*got);
+    *got = NULL;
+    return -1;
+  }
+  return (int) string_list_len (*got);
+}
+
+int
 cpio_copy_entries (int in, int out, char *const *drop, char ***names)
 {
   struct cpio_out o = { .fd = out };

@@ -27,6 +27,9 @@ guest_free (struct guest *gu)
     free (gu->kernels[i].initrd);
     free_string_list (gu->kernels[i].initrd_files);
     free_string_list (gu->kernels[i].builtin);
+    if (gu->kernels[i].initrd_copy)
+      unlink (gu->kernels[i].initrd_copy);
+    free (gu->kernels[i].initrd_copy);
   }
   free (gu->kernels);
   for (size_t i = 0; i < gu->nr_netconfs; i++)
@@ -64,27 +67,38 @@ detect_firmware (guestfs_h *g, const struct guest *gu)
 }
 
 /* Download the initrd and list it on the host: the host's tools are
- * trusted and fast, the guest's may not even run.
+ * trusted and fast, the guest's may not even run.  The copy is kept
+ * (*copy, owned) for the fix, which extends it on the host.
  */
 static char **
-list_initrd (guestfs_h *g, const char *path)
+list_initrd (guestfs_h *g, const char *path, char **copy)
 {
   const char *tmpdir = tmpdir_create ();
   CLEANUP_FREE char *local = NULL;
   char **files;
+  int fd;
 
+  *copy = NULL;
   if (tmpdir == NULL)
     return NULL;
-  if (asprintf (&local, "%s/initrd.img", tmpdir) == -1) {
+  if (asprintf (&local, "%s/initrd-XXXXXX", tmpdir) == -1 ||
+      (fd = mkstemp (local)) == -1) {
     error ("read \"%s\" from the guest: %m", path);
     return NULL;
   }
+  close (fd);
   if (guestfs_download (g, path, local) == -1) {
     error ("read \"%s\" from the guest: %s", path, guestfs_last_error (g));
+    unlink (local);
     return NULL;
   }
   files = initramfs_list (local);
-  unlink (local);
+  if (files == NULL)
+    unlink (local);
+  else {
+    *copy = local;
+    local = NULL;
+  }
   return files;
 }
 
@@ -150,7 +164,7 @@ add_kernel (guestfs_h *g, struct guest *gu, const char *name)
       k->initrd = strdup (initrd);
   }
   if (k->initrd) {
-    k->initrd_files = list_initrd (g, k->initrd);
+    k->initrd_files = list_initrd (g, k->initrd, &k->initrd_copy);
     if (k->initrd_files == NULL)
       return -1;
   }

@@ -262,6 +262,45 @@ main (void)
     sbuf_free (&m2);
   }
 
+  /* Extraction: the modules asked for, from the archive, nothing else;
+   * an existing file is not overwritten.
+   */
+  {
+    struct sbuf m4 = SBUF_INIT;
+    char tree[300], path[400], buf[16];
+    char *rels[] = { "kernel/a.ko", "kernel/missing.ko", "kernel/link.ko", NULL };
+    char **got = NULL;
+    ssize_t n;
+
+    add_entry (&m4, "usr/lib/modules/V/kernel/a.ko", "AAA", 0100644);
+    add_entry (&m4, "usr/lib/modules/V/kernel/b.ko", "BBB", 0100644);
+    add_entry (&m4, "usr/lib/modules/V/kernel/link.ko", "/etc/shadow", 0120777);
+    add_entry (&m4, "other/kernel/a.ko", "XXX", 0100644);
+    add_entry (&m4, "TRAILER!!!", NULL, 0);
+    write_all (main_part, m4.s, m4.len, false);
+    snprintf (tree, sizeof tree, "%s/xtree", dir);
+    mkdir (tree, 0755);
+    snprintf (path, sizeof path, "%s/kernel", tree);
+    mkdir (path, 0755);
+    CHECK (cpio_extract (main_part, "usr/lib/modules/V/", rels, tree, &got) == 1 &&
+           got && strcmp (got[0], "kernel/a.ko") == 0 && got[1] == NULL,
+           "extract: one regular file asked for, not the link or another prefix's");
+    free_string_list (got);
+    snprintf (path, sizeof path, "%s/kernel/a.ko", tree);
+    n = read_at (path, buf, sizeof buf, 0);
+    CHECK (n == 3 && memcmp (buf, "AAA", 3) == 0, "extract: the file's bytes");
+    snprintf (path, sizeof path, "%s/kernel/b.ko", tree);
+    CHECK (access (path, F_OK) == -1, "extract: a module not asked for is not written");
+    CHECK (cpio_extract (main_part, "usr/lib/modules/V/", rels, tree, &got) == -1 && got == NULL,
+           "extract: an existing file is not overwritten");
+    snprintf (path, sizeof path, "%s/kernel/a.ko", tree);
+    unlink (path);
+    snprintf (path, sizeof path, "%s/kernel", tree);
+    rmdir (path);
+    rmdir (tree);
+    sbuf_free (&m4);
+  }
+
   unlink (early); unlink (main_part); unlink (gz); unlink (img);
   rmdir (dir);
   sbuf_free (&a);
