@@ -449,6 +449,7 @@ appliance_open (const struct source *src, const struct appliance_opts *o,
     error ("inspect the guest: %s", guestfs_last_error (g));
     goto fail;
   }
+  debug ("phase inspect libguestfs: %.2f s", now_seconds () - t0);
   if (choose_root (g, roots, o->root_choice, &gu->root) == -1)
     goto fail;
   if (mount_root (g, gu->root, o->readonly) == -1)

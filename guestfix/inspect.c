@@ -305,6 +305,7 @@ inspect_guest (guestfs_h *g, struct guest *gu)
 {
   const char *root = gu->root;
   struct guestfs_application2_list *apps;
+  double t0 = now_seconds ();
 
   gu->type = guestfs_inspect_get_type (g, root);
   gu->distro = guestfs_inspect_get_distro (g, root);
@@ -322,6 +323,8 @@ inspect_guest (guestfs_h *g, struct guest *gu)
   gu->firmware = detect_firmware (g, gu);
   read_os_release (g, gu);
 
+  debug ("phase inspect ferry: os: %.2f s", now_seconds () - t0);
+  t0 = now_seconds ();
   apps = guestfs_inspect_list_applications2 (g, root);
   for (size_t i = 0; apps && i < apps->len; i++) {
     string_list_push (&gu->packages, apps->val[i].app2_name);
@@ -330,11 +333,16 @@ inspect_guest (guestfs_h *g, struct guest *gu)
   }
   if (apps)
     guestfs_free_application2_list (apps);
+  debug ("phase inspect ferry: packages: %.2f s", now_seconds () - t0);
 
   if (strcmp (gu->type, "linux") == 0) {
+    t0 = now_seconds ();
     if (find_kernels (g, gu) == -1)
       return -1;
+    debug ("phase inspect ferry: kernels and initramfs: %.2f s", now_seconds () - t0);
+    t0 = now_seconds ();
     find_netconfs (g, gu);
+    debug ("phase inspect ferry: network configs: %.2f s", now_seconds () - t0);
   }
   return 0;
 }
