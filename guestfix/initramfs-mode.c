@@ -96,10 +96,12 @@ initramfs_choose (guestfs_h *g, struct guest_kernel *k, const char *initrd,
   }
   if (p->initramfs == INITRAMFS_AUTO && !fam->boot_proved)
     return set_why (why, "--initramfs auto: ferry's tests boot appended "
-                    "images of initramfs-tools only, not of %s", fam->tool);
+                    "images of initramfs-tools only, not of %s; --initramfs "
+                    "append adds the drivers without it", fam->tool);
   if (p->initramfs == INITRAMFS_AUTO && force)
     return set_why (why, "the resume device changed too, which only %s "
-                    "writes into the image", fam->tool);
+                    "writes into the image; --initramfs append adds the "
+                    "drivers and keeps the old resume device", fam->tool);
 
   for (size_t i = 0; lack[i]; i++)
     sbuf_printf (&names, "%s%s", i ? " " : "", lack[i]);
