@@ -223,8 +223,11 @@ azblob_parse_ranges (const char *xml, size_t len, struct az_range **v, size_t *n
       continue;
     if (xmlStrcmp (p->name, BAD_CAST "NextMarker") == 0) {
       xmlChar *t = xmlNodeGetContent (p);
-      if (t && *t)
+      /* The last one counts (a well-formed answer has one). */
+      if (t && *t) {
+        free (*next);
         *next = strdup ((char *) t);
+      }
       xmlFree (t);
       continue;
     }

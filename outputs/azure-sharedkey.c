@@ -338,12 +338,20 @@ char *
 az_redact_url (const char *url)
 {
   struct sbuf b = SBUF_INIT;
-  const char *q = strchr (url, '?');
+  const char *q = strchr (url, '?'), *start;
 
-  if (q == NULL)
+  /* A SAS token on its own ("sv=...&sig=..."), with no '?', is all
+   * query: it is redacted the same way.
+   */
+  if (q == NULL && strchr (url, '=') == NULL)
     return strdup (url);
-  sbuf_add (&b, url, (size_t) (q - url) + 1);
-  for (const char *p = q + 1; *p; ) {
+  if (q) {
+    sbuf_add (&b, url, (size_t) (q - url) + 1);
+    start = q + 1;
+  }
+  else
+    start = url;
+  for (const char *p = start; *p; ) {
     size_t n = strcspn (p, "&#");
     const char *eq = memchr (p, '=', n);
     size_t kn = eq ? (size_t) (eq - p) : n;

@@ -195,6 +195,11 @@ test_sas (void)
   r = az_redact_url ("https://a/c/b");
   CHECK (streq (r, "https://a/c/b"), "no query: unchanged");
   free (r);
+  /* Found by fuzz-azblob: a SAS token on its own, with no '?'. */
+  r = az_redact_url ("sv=2022-11-02&sig=S3cr%2Bt&sp=rw");
+  CHECK (streq (r, "sv=2022-11-02&sig=REDACTED&sp=rw"),
+         "a bare SAS token: sig= redacted");
+  free (r);
 }
 
 /* The CHS values the VHD specification's algorithm gives. */
