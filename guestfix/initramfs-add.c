@@ -171,18 +171,14 @@ static int __attribute__ ((format (printf, 2, 3)))
 cannot (char **why, const char *fs, ...)
 {
   va_list ap;
+  int r;
 
-  free (*why);
   va_start (ap, fs);
-  if (vasprintf (why, fs, ap) == -1)
-    *why = NULL;
+  r = initramfs_vwhy (why, fs, ap);
   va_end (ap);
-  if (*why == NULL) {
-    error ("add modules to the initramfs: %m");
-    return -1;
-  }
-  debug ("initramfs: %s", *why);
-  return 0;
+  if (r == 0)
+    debug ("initramfs: %s", *why);
+  return r;
 }
 
 int

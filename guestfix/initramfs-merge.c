@@ -213,6 +213,32 @@ hex8 (const unsigned char *p)
   return strtoul (t, NULL, 16);
 }
 
+/* Read one newc header and its name (NUL-terminated, in name[4096])
+ * from f, with the padding after it.  true with *mode, *size and *ns
+ * (the name's size in the header, its NUL included) set; false at the
+ * end of what can be read as an entry.
+ */
+static bool
+read_header (FILE *f, unsigned char h[110], char name[4096],
+             unsigned long *mode, unsigned long *size, size_t *namesize)
+{
+  unsigned char pad[4];
+  unsigned long ns;
+  size_t np;
+
+  if (fread (h, 1, 110, f) != 110 || memcmp (h, "07070", 5) != 0 ||
+      (h[5] != '1' && h[5] != '2'))
+    return false;
+  *mode = hex8 (h + 14);
+  ns = hex8 (h + 94);
+  *size = hex8 (h + 54);
+  if (ns == 0 || ns > 4096 || fread (name, 1, ns, f) != ns || name[ns - 1] != '\0')
+    return false;
+  np = (4 - ((110 + ns) & 3)) & 3;
+  *namesize = ns;
+  return fread (pad, 1, np, f) == np;
+}
+
 /* The entry named cap->name is held in cap->data instead of copied. */
 struct cpio_capture {
   const char *name;             /* or NULL */
@@ -235,20 +261,11 @@ copy_entries (int in, struct cpio_out *o, char *const *drop, char ***names,
     return -1;
   for (;;) {
     char name[4096];
-    unsigned long ns, fs;
-    size_t pad;
+    unsigned long fs, mode;
+    size_t ns;
     bool keep;
 
-    if (fread (h, 1, 110, f) != 110 || memcmp (h, "07070", 5) != 0 ||
-        (h[5] != '1' && h[5] != '2'))
-      break;
-    ns = hex8 (h + 94);
-    fs = hex8 (h + 54);
-    if (ns == 0 || ns > sizeof name || fread (name, 1, ns, f) != ns ||
-        name[ns - 1] != '\0')
-      break;
-    pad = (4 - ((110 + ns) & 3)) & 3;
-    if (fread (buf, 1, pad, f) != pad)
+    if (!read_header (f, h, name, &mode, &fs, &ns))
       break;
     if (strcmp (name, "TRAILER!!!") == 0) {
       int c;
@@ -260,7 +277,7 @@ copy_entries (int in, struct cpio_out *o, char *const *drop, char ***names,
     const char *n = strncmp (name, "./", 2) == 0 ? name + 2 : name;
     keep = !string_list_has (drop, n);
     if (cap && cap->name && strcmp (n, cap->name) == 0 &&
-        (hex8 (h + 14) & S_IFMT) == S_IFREG) {
+        (mode & S_IFMT) == S_IFREG) {
       /* The module-load list: read, rewritten by the caller. */
       size_t padded = fs + ((4 - (fs & 3)) & 3);
       if (cap->found || fs > MAX_CAPTURE)
@@ -325,21 +342,11 @@ cpio_extract (const char *cpio, const char *prefix, char *const *rels,
   }
   for (;;) {
     char name[4096];
-    unsigned long ns, fs, mode;
-    size_t pad;
+    unsigned long fs, mode;
+    size_t ns;
     int out = -1;
 
-    if (fread (h, 1, 110, f) != 110 || memcmp (h, "07070", 5) != 0 ||
-        (h[5] != '1' && h[5] != '2'))
-      break;
-    mode = hex8 (h + 14);
-    ns = hex8 (h + 94);
-    fs = hex8 (h + 54);
-    if (ns == 0 || ns > sizeof name || fread (name, 1, ns, f) != ns ||
-        name[ns - 1] != '\0')
-      break;
-    pad = (4 - ((110 + ns) & 3)) & 3;
-    if (fread (buf, 1, pad, f) != pad || strcmp (name, "TRAILER!!!") == 0)
+    if (!read_header (f, h, name, &mode, &fs, &ns) || strcmp (name, "TRAILER!!!") == 0)
       break;
     const char *n = strncmp (name, "./", 2) == 0 ? name + 2 : name;
     if ((mode & S_IFMT) == S_IFREG && fs > 0 && strncmp (n, prefix, plen) == 0 &&

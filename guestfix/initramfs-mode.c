@@ -23,21 +23,31 @@
 
 #include "guestfix.h"
 
+int
+initramfs_vwhy (char **why, const char *fs, va_list ap)
+{
+  char *s;
+
+  if (vasprintf (&s, fs, ap) == -1) {
+    error ("choose how to make the initramfs: %m");
+    return -1;
+  }
+  free (*why);
+  *why = s;
+  return 0;
+}
+
 /* *why (owned) from a format; 0, or -1 after error(). */
 static int __attribute__ ((format (printf, 2, 3)))
 set_why (char **why, const char *fs, ...)
 {
   va_list ap;
+  int r;
 
   va_start (ap, fs);
-  if (vasprintf (why, fs, ap) == -1)
-    *why = NULL;
+  r = initramfs_vwhy (why, fs, ap);
   va_end (ap);
-  if (*why == NULL) {
-    error ("choose how to make the initramfs: %m");
-    return -1;
-  }
-  return 0;
+  return r;
 }
 
 /* The modules of to_add that kernel k lacks: 0 with *lack (owned, NULL
