@@ -10,8 +10,6 @@
 #ifndef FERRY_GUESTFIX_H
 #define FERRY_GUESTFIX_H
 
-#include <stdarg.h>
-
 #include <guestfs.h>
 
 #include "common.h"
@@ -198,11 +196,11 @@ struct initramfs_family {
   bool boot_proved;             /* auto appends: the suite boots the result */
   const char *load_list;        /* the image's module-load list, or NULL */
 };
-/* *why (owned, replacing what it held) from a format; 0, or -1 after
- * error().
+/* *why (owned, replacing what it held) from a format, also logged
+ * with debug(); 0, or -1 after error().
  */
-extern int initramfs_vwhy (char **why, const char *fs, va_list ap)
-  __attribute__ ((format (printf, 2, 0)));
+extern int initramfs_why (char **why, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
 extern int initramfs_choose (guestfs_h *g, struct guest_kernel *k,
                              const char *initrd, char *const *to_add,
                              bool force, const struct fix_params *p,

@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -166,21 +165,6 @@ work_free (struct work *w)
   free (w->tree);
 }
 
-/* Return 0 with *why (owned): the image is not one this extends. */
-static int __attribute__ ((format (printf, 2, 3)))
-cannot (char **why, const char *fs, ...)
-{
-  va_list ap;
-  int r;
-
-  va_start (ap, fs);
-  r = initramfs_vwhy (why, fs, ap);
-  va_end (ap);
-  if (r == 0)
-    debug ("initramfs: %s", *why);
-  return r;
-}
-
 int
 initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
                        char *const *to_add, const char *load_list,
@@ -202,14 +186,14 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
     return -1;
   if (k->initrd == NULL || k->initrd_files == NULL || !initramfs_safe_rel (k->version) ||
       strchr (k->version, '/') || (prefix = modules_prefix (k)) == NULL) {
-    return cannot (why, "the image holds no module index (modules.dep) "
+    return initramfs_why (why, "the image holds no module index (modules.dep) "
                    "for %s", k->version);
   }
   if (asprintf (&depfile, "/lib/modules/%s/modules.dep", k->version) == -1)
     goto nomem;
   dep = gfile_read (g, depfile, &exists);
   if (dep == NULL || (closure = modules_dep_closure (dep, to_add)) == NULL) {
-    return cannot (why, "%s does not list every module to add", depfile);
+    return initramfs_why (why, "%s does not list every module to add", depfile);
   }
   /* What the image holds, what it lacks. */
   for (size_t i = 0; k->initrd_files[i]; i++) {
@@ -223,11 +207,11 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
         string_list_push (&fresh, closure[i]) == -1)
       goto nomem;
   if (fresh == NULL)
-    return cannot (why, "the image already holds every module to add");
+    return initramfs_why (why, "the image already holds every module to add");
   for (size_t l = 0; l < 2; l++)
     for (char **v = l == 0 ? present : fresh; v && *v; v++)
       if (!initramfs_safe_rel (*v))
-        return cannot (why, "the image names a module path ferry does not "
+        return initramfs_why (why, "the image names a module path ferry does not "
                        "copy (absolute, \"..\" or unprintable)");
 
   if (asprintf (&w.dir, "%s/initramfs-add.XXXXXX", tmp) == -1 ||
@@ -252,7 +236,7 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
   if (initramfs_split (image, &split, &tool) == -1)
     return -1;
   if (tool == NULL || (zargv = compress_argv (tool)) == NULL) {
-    return cannot (why, "its main archive is %s",
+    return initramfs_why (why, "its main archive is %s",
                    tool ? "compressed with a tool ferry does not write"
                    : "not compressed");
   }
@@ -262,7 +246,7 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
     if (mfd == -1)
       goto sys;
     if (filter (dargv, image, split, mfd) == -1) {
-      return cannot (why, "%s cannot decompress its main archive", tool);
+      return initramfs_why (why, "%s cannot decompress its main archive", tool);
     }
   }
 
@@ -288,7 +272,7 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
       if (l == 0 && string_list_has (extracted, list[i]))
         continue;
       if (fetch (g, k->version, w.tree, list[i]) == -1)
-        return cannot (why, "/lib/modules/%s/%s cannot be read from the guest",
+        return initramfs_why (why, "/lib/modules/%s/%s cannot be read from the guest",
                        k->version, list[i]);
     }
   }
@@ -317,7 +301,7 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
     confined_argv_free (&ca);
     confine_free (&sandbox);
     if (r != 0) {
-      return cannot (why, "the host's depmod failed on the guest's modules (%.*s)",
+      return initramfs_why (why, "the host's depmod failed on the guest's modules (%.*s)",
                      err ? (int) strcspn (err, "\n") : 0, err ? err : "");
     }
   }
@@ -327,7 +311,7 @@ initramfs_add_modules (guestfs_h *g, struct guest_kernel *k,
   case -1:
     return -1;
   case 0:
-    return cannot (why, "its main archive is not one newc cpio archive");
+    return initramfs_why (why, "its main archive is not one newc cpio archive");
   }
 
   /* The new image: the early archives as they were, then the merged

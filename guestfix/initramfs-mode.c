@@ -24,30 +24,23 @@
 #include "guestfix.h"
 
 int
-initramfs_vwhy (char **why, const char *fs, va_list ap)
+initramfs_why (char **why, const char *fs, ...)
 {
-  char *s;
+  va_list ap;
+  char *t;
+  int r;
 
-  if (vasprintf (&s, fs, ap) == -1) {
+  va_start (ap, fs);
+  r = vasprintf (&t, fs, ap);
+  va_end (ap);
+  if (r == -1) {
     error ("choose how to make the initramfs: %m");
     return -1;
   }
   free (*why);
-  *why = s;
+  *why = t;
+  debug ("initramfs: %s", t);
   return 0;
-}
-
-/* *why (owned) from a format; 0, or -1 after error(). */
-static int __attribute__ ((format (printf, 2, 3)))
-set_why (char **why, const char *fs, ...)
-{
-  va_list ap;
-  int r;
-
-  va_start (ap, fs);
-  r = initramfs_vwhy (why, fs, ap);
-  va_end (ap);
-  return r;
 }
 
 /* The modules of to_add that kernel k lacks: 0 with *lack (owned, NULL
@@ -89,13 +82,13 @@ initramfs_choose (guestfs_h *g, struct guest_kernel *k, const char *initrd,
 
   *why = NULL;
   if (p->initramfs == INITRAMFS_REBUILD)
-    return set_why (why, "--initramfs rebuild");
+    return initramfs_why (why, "--initramfs rebuild");
   if (lacking (k, to_add, &lack) == -1)
     return -1;
   if (lack == NULL) {
     /* Nothing to add: only the resume device changed. */
     if (p->initramfs == INITRAMFS_AUTO)
-      return set_why (why, "the resume device changed, which only %s "
+      return initramfs_why (why, "the resume device changed, which only %s "
                       "writes into the image", fam->tool);
     if (kept_resume_warning (r, k) == -1 ||
         report_initramfs (r, k->version, initrd, "kept", "none",
@@ -105,11 +98,11 @@ initramfs_choose (guestfs_h *g, struct guest_kernel *k, const char *initrd,
     return 1;
   }
   if (p->initramfs == INITRAMFS_AUTO && !fam->boot_proved)
-    return set_why (why, "--initramfs auto: ferry's tests boot appended "
+    return initramfs_why (why, "--initramfs auto: ferry's tests boot appended "
                     "images of initramfs-tools only, not of %s; --initramfs "
                     "append adds the drivers without it", fam->tool);
   if (p->initramfs == INITRAMFS_AUTO && force)
-    return set_why (why, "the resume device changed too, which only %s "
+    return initramfs_why (why, "the resume device changed too, which only %s "
                     "writes into the image; --initramfs append adds the "
                     "drivers and keeps the old resume device", fam->tool);
 
@@ -122,7 +115,7 @@ initramfs_choose (guestfs_h *g, struct guest_kernel *k, const char *initrd,
     return -1;
   }
   if (k->initrd == NULL || strcmp (k->initrd, initrd) != 0) {
-    if (set_why (&cant, "the kernel has no image at %s to add to", initrd) == -1)
+    if (initramfs_why (&cant, "the kernel has no image at %s to add to", initrd) == -1)
       return -1;
   }
   else if (p->dry_run)
@@ -155,7 +148,7 @@ initramfs_choose (guestfs_h *g, struct guest_kernel *k, const char *initrd,
            "runs %s in the guest instead)", mods, k->version, cant, fam->tool);
     return -1;
   }
-  return set_why (why, "--initramfs auto: %s", cant);
+  return initramfs_why (why, "--initramfs auto: %s", cant);
 }
 
 int
